@@ -1,0 +1,304 @@
+//! The claims a token carries: who (a keyed hash), what status, and for how long.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::{Date, Error, Field, Timestamp};
+
+/// Length in bytes of a [`SubjectId`]: 96 bits, so that among 1.4 billion people the chance
+/// of any two sharing one is about 10^-11.
+pub const SUBJECT_LEN: usize = 12;
+
+/// The longest display hint, in bytes of UTF-8.
+pub const MAX_DISPLAY_HINT_LEN: usize = 32;
+
+/// The longest validity period (expiry minus issue time) v1 can carry: 2^21 - 1 seconds,
+/// a little over 24 days.
+pub const MAX_VALIDITY_SECS: u32 = (1 << 21) - 1;
+
+/// The oldest test v1 can carry, in seconds before the issue time: 2^21 - 1 seconds.
+/// An older test says nothing a checkpoint policy would accept; the issuer omits it.
+pub const MAX_TEST_AGE_SECS: u32 = (1 << 21) - 1;
+
+/// A keyed hash of the holder's ID number (see the issuer's subject hashing). It identifies
+/// the holder to revocation lists without revealing the ID number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubjectId(pub [u8; SUBJECT_LEN]);
+
+impl SubjectId {
+    /// A deterministic value in `0..modulus` drawn from the subject hash, used to spread
+    /// expiry and refresh times per holder. Returns 0 when `modulus` is 0.
+    pub fn spread(&self, modulus: u64) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(b).checked_rem(modulus).unwrap_or(0)
+    }
+}
+
+/// Lower-case hex.
+impl fmt::Display for SubjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// The health-status colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Colour {
+    /// No restriction.
+    Green,
+    /// Restricted (for example, a contact awaiting a test).
+    Yellow,
+    /// Confined (for example, a confirmed case).
+    Red,
+    /// Strictest confinement, the fourth colour used in some cities.
+    DarkRed,
+}
+
+impl Colour {
+    /// Every colour, in wire order.
+    pub const ALL: [Colour; 4] = [Colour::Green, Colour::Yellow, Colour::Red, Colour::DarkRed];
+
+    /// The stable name: `green`, `yellow`, `red`, `dark-red`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Colour::Green => "green",
+            Colour::Yellow => "yellow",
+            Colour::Red => "red",
+            Colour::DarkRed => "dark-red",
+        }
+    }
+}
+
+impl fmt::Display for Colour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses `green`, `yellow`, `red` or `dark-red` (also `dark_red`, `darkred`), any case.
+impl FromStr for Colour {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let mut buf = [0u8; 8];
+        let lower = s.as_bytes();
+        if lower.len() > buf.len() {
+            return Err(Error::Unencodable {
+                field: Field::Colour,
+                reason: "is not a colour",
+            });
+        }
+        for (d, c) in buf.iter_mut().zip(lower) {
+            *d = c.to_ascii_lowercase();
+        }
+        match &buf[..lower.len()] {
+            b"green" => Ok(Colour::Green),
+            b"yellow" => Ok(Colour::Yellow),
+            b"red" => Ok(Colour::Red),
+            b"dark-red" | b"dark_red" | b"darkred" => Ok(Colour::DarkRed),
+            _ => Err(Error::Unencodable {
+                field: Field::Colour,
+                reason: "is not a colour",
+            }),
+        }
+    }
+}
+
+/// The result of the latest test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TestResult {
+    /// Negative.
+    Negative,
+    /// Positive.
+    Positive,
+    /// Sample taken, result not yet known.
+    Pending,
+}
+
+impl TestResult {
+    /// The stable name: `negative`, `positive`, `pending`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TestResult::Negative => "negative",
+            TestResult::Positive => "positive",
+            TestResult::Pending => "pending",
+        }
+    }
+}
+
+impl fmt::Display for TestResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TestResult {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "negative" => Ok(TestResult::Negative),
+            "positive" => Ok(TestResult::Positive),
+            "pending" => Ok(TestResult::Pending),
+            _ => Err(Error::Unencodable {
+                field: Field::Test,
+                reason: "is not a test result",
+            }),
+        }
+    }
+}
+
+/// The latest test: its result and when the sample was collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TestRecord {
+    /// The result.
+    pub result: TestResult,
+    /// When the sample was collected.
+    pub collected_at: Timestamp,
+}
+
+/// Vaccination: how many doses, and the date of the last one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vaccination {
+    /// Number of doses received, at least 1 (no vaccination is `None`, not zero doses).
+    pub doses: u8,
+    /// Date of the last dose.
+    pub last_dose: Date,
+}
+
+/// A short display hint such as `张*明 ****1234`, so the person at the gate can match the
+/// code to an ID card. At most [`MAX_DISPLAY_HINT_LEN`] bytes of printable UTF-8; stored
+/// inline so that verification never allocates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DisplayHint {
+    len: u8,
+    bytes: [u8; MAX_DISPLAY_HINT_LEN],
+}
+
+impl DisplayHint {
+    /// Checks and stores a hint: 1 to 32 bytes, no control characters.
+    pub fn new(text: &str) -> Result<Self, Error> {
+        let len = text.len();
+        if len == 0 {
+            return Err(Error::Unencodable {
+                field: Field::DisplayHint,
+                reason: "is empty",
+            });
+        }
+        if len > MAX_DISPLAY_HINT_LEN {
+            return Err(Error::FieldTooLong {
+                field: Field::DisplayHint,
+                len,
+                max: MAX_DISPLAY_HINT_LEN,
+            });
+        }
+        // Control characters could rewrite a scanner's screen or log line.
+        if text.chars().any(char::is_control) {
+            return Err(Error::InvalidText {
+                field: Field::DisplayHint,
+            });
+        }
+        let mut bytes = [0u8; MAX_DISPLAY_HINT_LEN];
+        bytes[..len].copy_from_slice(text.as_bytes());
+        // len <= 32 was checked above.
+        Ok(DisplayHint {
+            len: len as u8,
+            bytes,
+        })
+    }
+
+    /// The hint text.
+    pub fn as_str(&self) -> &str {
+        // Only `new` builds a DisplayHint, from a &str, so the bytes are valid UTF-8.
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for DisplayHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for DisplayHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a token asserts about its holder. Built by the issuer, returned by the verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Claims {
+    /// Keyed hash of the holder's ID number.
+    pub subject: SubjectId,
+    /// Status colour.
+    pub colour: Colour,
+    /// The latest test, if any.
+    pub test: Option<TestRecord>,
+    /// Vaccination, if any.
+    pub vaccination: Option<Vaccination>,
+    /// When the token was issued.
+    pub issued_at: Timestamp,
+    /// When the token stops being valid (exclusive).
+    pub expires_at: Timestamp,
+    /// Masked name or ID for the person at the gate.
+    pub display_hint: Option<DisplayHint>,
+}
+
+impl Claims {
+    /// When a holder's app should fetch a fresh token in the background: between half and
+    /// three quarters of the way through the token's life, at a point fixed per holder, so
+    /// that refreshes from a whole city spread out instead of arriving at once. The app keeps
+    /// showing the token it holds until the fresh one arrives.
+    pub fn refresh_at(&self) -> Timestamp {
+        let life = self.expires_at.seconds_since(self.issued_at);
+        let start = self.issued_at.saturating_add(life / 2);
+        start.saturating_add(self.subject.spread(life / 4 + 1))
+    }
+
+    /// Checks that every value fits what v1 can carry; [`crate::encode_body`] calls this.
+    pub fn check_encodable(&self) -> Result<(), Error> {
+        let issued = self.issued_at.unix();
+        if issued > u64::from(u32::MAX) {
+            return Err(Error::Unencodable {
+                field: Field::IssuedAt,
+                reason: "is after 2106",
+            });
+        }
+        let validity = self.expires_at.unix().checked_sub(issued).unwrap_or(0);
+        if validity == 0 {
+            return Err(Error::Unencodable {
+                field: Field::Validity,
+                reason: "expiry must be after the issue time",
+            });
+        }
+        if validity > u64::from(MAX_VALIDITY_SECS) {
+            return Err(Error::Unencodable {
+                field: Field::Validity,
+                reason: "is longer than 2^21-1 seconds (24 days)",
+            });
+        }
+        if let Some(test) = self.test {
+            let Some(age) = issued.checked_sub(test.collected_at.unix()) else {
+                return Err(Error::Unencodable {
+                    field: Field::Test,
+                    reason: "collection time is after the issue time",
+                });
+            };
+            if age > u64::from(MAX_TEST_AGE_SECS) {
+                return Err(Error::Unencodable {
+                    field: Field::Test,
+                    reason: "was collected more than 2^21-1 seconds (24 days) before issue",
+                });
+            }
+        }
+        if let Some(v) = self.vaccination {
+            if v.doses == 0 {
+                return Err(Error::Unencodable {
+                    field: Field::Vaccination,
+                    reason: "has zero doses (use no vaccination instead)",
+                });
+            }
+        }
+        Ok(())
+    }
+}

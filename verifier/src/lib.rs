@@ -1,0 +1,46 @@
+//! Offline verification of qrseal tokens: a [`Verifier`] built from trusted issuer public keys
+//! checks a token's text (QR or URL form) at a caller-given `now` and returns its claims or a
+//! rejection naming the reason; a [`Policy`] turns claims into admit or deny. No signing code
+//! lives here, so a scanner ships none. `no_std` + `alloc`; the `image` feature adds reading
+//! QR symbols from PNG/JPEG files and camera frames.
+//!
+//! ```
+//! use qrseal_core::{Colour, Timestamp};
+//! use qrseal_issuer::{IssuerKey, Issuer, Status, SubjectSecret, TtlPolicy};
+//! use qrseal_verifier::{Policy, TrustedKey, Verifier};
+//!
+//! // Issuer side (normally another machine).
+//! let key = IssuerKey::from_secret_bytes([1; 32]);
+//! let issuer = Issuer::new(key, SubjectSecret::from_bytes([2; 32]));
+//! let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?;
+//! let subject = issuer.subject("110101199003078888")?;
+//! let token = issuer.issue(&Status::new(subject, Colour::Green), now)?;
+//!
+//! // Scanner side: trusts the issuer's public key, nothing else.
+//! let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key())?]);
+//! let claims = verifier.verify(&token.qr_text(), now)?;
+//! assert_eq!(claims.colour, Colour::Green);
+//! assert!(Policy::default().evaluate(&claims, now).admitted());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
+//! Signature rule: see [`signature`].
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+#[cfg(feature = "image")]
+pub mod frame;
+mod key;
+mod policy;
+pub mod signature;
+mod verifier;
+
+pub use error::Error;
+pub use key::TrustedKey;
+pub use policy::{ColourSet, Decision, Denial, Policy};
+pub use verifier::Verifier;
