@@ -264,7 +264,7 @@ impl Claims {
                 reason: "is after 2106",
             });
         }
-        let validity = self.expires_at.unix().checked_sub(issued).unwrap_or(0);
+        let validity = self.expires_at.unix().saturating_sub(issued);
         if validity == 0 {
             return Err(Error::Unencodable {
                 field: Field::Validity,
@@ -291,13 +291,11 @@ impl Claims {
                 });
             }
         }
-        if let Some(v) = self.vaccination {
-            if v.doses == 0 {
-                return Err(Error::Unencodable {
-                    field: Field::Vaccination,
-                    reason: "has zero doses (use no vaccination instead)",
-                });
-            }
+        if self.vaccination.is_some_and(|v| v.doses == 0) {
+            return Err(Error::Unencodable {
+                field: Field::Vaccination,
+                reason: "has zero doses (use no vaccination instead)",
+            });
         }
         Ok(())
     }

@@ -34,6 +34,9 @@
 //! Features: `std` (default), `alloc`, `render` (PNG/SVG/terminal output via `qrcode` and
 //! `image`).
 #![no_std]
+#![forbid(unsafe_code)]
+// Library code returns errors; tests may unwrap (clippy.toml).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]

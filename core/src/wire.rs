@@ -326,9 +326,11 @@ impl<'a> Reader<'a> {
             }
             Err(e) => Err(match e {
                 postcard::Error::DeserializeUnexpectedEnd => Error::Truncated { field, offset },
-                postcard::Error::DeserializeBadEnum | postcard::Error::DeserializeBadOption => {
-                    Error::UnknownEnumValue { field, offset }
-                }
+                // serde's derived enum visitor reports an undefined variant index as a
+                // custom error.
+                postcard::Error::DeserializeBadEnum
+                | postcard::Error::DeserializeBadOption
+                | postcard::Error::SerdeDeCustom => Error::UnknownEnumValue { field, offset },
                 postcard::Error::DeserializeBadUtf8 => Error::InvalidText { field },
                 _ => Error::OutOfRange { field, offset },
             }),

@@ -19,6 +19,10 @@
 //!
 //! Key files: [`keyfile`].
 
+#![forbid(unsafe_code)]
+// Library code returns errors; tests may unwrap (clippy.toml).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod error;
 mod issue;
 mod key;

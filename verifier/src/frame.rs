@@ -16,13 +16,27 @@ pub const MAX_DECODE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Finds and decodes the first QR symbol in a PNG or JPEG file and returns its text.
 pub fn decode_image(file: &[u8]) -> Result<String, Error> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(file))
-        .with_guessed_format()
+    let reader = || {
+        let reader = image::ImageReader::new(std::io::Cursor::new(file))
+            .with_guessed_format()
+            .map_err(|_| Error::ImageUnreadable("could not read the image header"))?;
+        match reader.format() {
+            Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => Ok(reader),
+            _ => Err(Error::ImageUnreadable("not a PNG or JPEG image")),
+        }
+    };
+    // The header alone gives the size; refuse a dimension bomb before decoding anything.
+    let (width, height) = reader()?
+        .into_dimensions()
         .map_err(|_| Error::ImageUnreadable("could not read the image header"))?;
-    match reader.format() {
-        Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-        _ => return Err(Error::ImageUnreadable("not a PNG or JPEG image")),
+    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+        return Err(Error::ImageTooLarge {
+            width,
+            height,
+            max: MAX_IMAGE_SIDE,
+        });
     }
+    let mut reader = reader()?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
@@ -30,8 +44,8 @@ pub fn decode_image(file: &[u8]) -> Result<String, Error> {
     reader.limits(limits);
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => Error::ImageTooLarge {
-            width: 0,
-            height: 0,
+            width,
+            height,
             max: MAX_IMAGE_SIDE,
         },
         _ => Error::ImageUnreadable("the image data is damaged or truncated"),

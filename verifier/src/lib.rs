@@ -27,6 +27,9 @@
 //! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
 //! Signature rule: see [`signature`].
 #![no_std]
+#![forbid(unsafe_code)]
+// Library code returns errors; tests may unwrap (clippy.toml).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

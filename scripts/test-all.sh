@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every check qrseal has, from a fresh clone: installs the rustup targets and
+# components it needs, then formatting, lints, docs, all tests (including the test-vector
+# regeneration check), the no_std and wasm32 builds, and compiles the benchmarks.
+# .ci/run runs exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: rustup targets and components"
+installed_targets=$(rustup target list --installed)
+for t in thumbv7em-none-eabihf wasm32-unknown-unknown; do
+  grep -qx "$t" <<<"$installed_targets" || rustup target add "$t"
+done
+installed_components=$(rustup component list --installed)
+for c in rustfmt clippy; do
+  grep -q "^$c" <<<"$installed_components" || rustup component add "$c"
+done
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings (all targets, all features)"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+step "cargo test (all features; includes testvectors regeneration check)"
+cargo test --workspace --all-features --locked
+
+step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
+cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
+cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf
+
+step "wasm32-unknown-unknown builds (core with rendering, verifier)"
+cargo build --locked -p qrseal-core --features render --target wasm32-unknown-unknown
+cargo build --locked -p qrseal-verifier --target wasm32-unknown-unknown
+
+step "docs build with warnings as errors"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
+
+step "benchmarks compile"
+cargo bench --workspace --all-features --no-run --locked
+
+echo
+echo "All checks passed."

@@ -1,0 +1,76 @@
+//! The single-verify hot path does not touch the heap: a counting global allocator watches
+//! `Verifier::verify` and `Policy::evaluate` for valid and rejected tokens.
+//!
+//! The library crates forbid `unsafe`; a global allocator cannot be written without it, and
+//! this one only forwards to the system allocator.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use qrseal_core::{Colour, Timestamp};
+use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_verifier::{Policy, TrustedKey, Verifier};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn verify_and_policy_do_not_allocate() {
+    let now = Timestamp::from_unix(1_795_248_000);
+    let issuer = Issuer::new(
+        IssuerKey::from_secret_bytes([1; 32]),
+        SubjectSecret::from_bytes([2; 32]),
+    );
+    let token = issuer
+        .issue(
+            &Status::new(issuer.subject("X1").unwrap(), Colour::Green),
+            now,
+        )
+        .unwrap();
+    let qr = token.qr_text();
+    let url = token.url_text();
+    let mut forged = qr.clone().into_bytes();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
+    let forged = String::from_utf8(forged).unwrap();
+    let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key()).unwrap()]);
+    let policy = Policy::default();
+
+    // One call first: the test harness and the CPU-feature detection of curve25519-dalek
+    // may allocate once per process.
+    assert!(verifier.verify(&qr, now).is_ok());
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let mut admitted = 0;
+    for _ in 0..10 {
+        for t in [&qr, &url] {
+            let claims = verifier.verify(t, now).unwrap();
+            admitted += usize::from(policy.evaluate(&claims, now).admitted());
+        }
+        assert!(verifier.verify(&forged, now).is_err());
+        assert!(verifier.verify("QS:", now).is_err());
+        assert!(verifier.verify(&qr, Timestamp::from_unix(0)).is_err());
+    }
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(admitted, 20);
+    assert_eq!(
+        after - before,
+        0,
+        "verify allocated {} times",
+        after - before
+    );
+}

@@ -1,0 +1,352 @@
+//! Verification through the public API: every rejection reason, clock skew, batch agreement
+//! and policy decisions.
+
+use qrseal_core::{
+    Claims, Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
+};
+use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_verifier::{ColourSet, Denial, Error, Policy, TrustedKey, Verifier};
+
+const NOW: u64 = 1_795_248_000; // 2026-11-21T08:00:00Z
+
+fn now() -> Timestamp {
+    Timestamp::from_unix(NOW)
+}
+
+fn issuer(seed: u8) -> Issuer {
+    Issuer::new(
+        IssuerKey::from_secret_bytes([seed; 32]),
+        SubjectSecret::from_bytes([9; 32]),
+    )
+}
+
+fn trust(issuers: &[&Issuer]) -> Verifier {
+    Verifier::new(
+        issuers
+            .iter()
+            .map(|i| TrustedKey::from_bytes(&i.key().public_key()).unwrap()),
+    )
+}
+
+fn full_status(issuer: &Issuer, id: &str, colour: Colour) -> Status {
+    Status {
+        subject: issuer.subject(id).unwrap(),
+        colour,
+        test: Some(TestRecord {
+            result: TestResult::Negative,
+            collected_at: now().saturating_sub(20 * 3600),
+        }),
+        vaccination: Some(Vaccination {
+            doses: 2,
+            last_dose: "2026-05-01".parse::<Date>().unwrap(),
+        }),
+        display_hint: Some(DisplayHint::new("张*明 ****1234").unwrap()),
+    }
+}
+
+fn issue(issuer: &Issuer, colour: Colour) -> IssuedToken {
+    issuer
+        .issue(&full_status(issuer, "110101199003078888", colour), now())
+        .unwrap()
+}
+
+#[test]
+fn a_valid_token_verifies_in_both_text_forms() {
+    let iss = issuer(1);
+    let token = issue(&iss, Colour::Green);
+    let v = trust(&[&iss]);
+    assert_eq!(v.verify(&token.qr_text(), now()).unwrap(), *token.claims());
+    assert_eq!(v.verify(&token.url_text(), now()).unwrap(), *token.claims());
+    assert_eq!(
+        v.verify_bytes(token.bytes(), now()).unwrap(),
+        *token.claims()
+    );
+}
+
+#[test]
+fn each_rejection_names_its_reason() {
+    let iss = issuer(1);
+    let token = issue(&iss, Colour::Green);
+    let v = trust(&[&iss]);
+    let qr = token.qr_text();
+
+    assert_eq!(
+        v.verify("", now()),
+        Err(Error::Malformed(qrseal_core::Error::EmptyText))
+    );
+    assert!(matches!(
+        v.verify("QS:!!!", now()),
+        Err(Error::Malformed(qrseal_core::Error::InvalidCharacter {
+            offset: 3
+        }))
+    ));
+    assert!(matches!(
+        v.verify(&"Q".repeat(10_000), now()),
+        Err(Error::Malformed(qrseal_core::Error::TextTooLong { .. }))
+    ));
+
+    let mut v2 = token.bytes().to_vec();
+    v2[0] = 2;
+    assert_eq!(
+        v.verify(&text::encode_qr(&v2), now()),
+        Err(Error::UnsupportedVersion(2))
+    );
+
+    let stranger = trust(&[&issuer(2)]);
+    assert_eq!(
+        stranger.verify(&qr, now()),
+        Err(Error::UnknownKey(iss.key().key_id()))
+    );
+
+    let c = token.claims();
+    let after = c
+        .expires_at
+        .saturating_add(Verifier::DEFAULT_CLOCK_SKEW_SECS);
+    let by = after.seconds_since(c.expires_at);
+    assert_eq!(v.verify(&qr, after), Err(Error::Expired { by_secs: by }));
+    let before = c
+        .issued_at
+        .saturating_sub(Verifier::DEFAULT_CLOCK_SKEW_SECS + 1);
+    assert_eq!(
+        v.verify(&qr, before),
+        Err(Error::NotYetValid {
+            by_secs: Verifier::DEFAULT_CLOCK_SKEW_SECS + 1
+        })
+    );
+
+    // Flip one bit in every signature byte, in R and in s.
+    for i in token.bytes().len() - 64..token.bytes().len() {
+        let mut forged = token.bytes().to_vec();
+        forged[i] ^= 0x01;
+        assert_eq!(
+            v.verify_bytes(&forged, now()),
+            Err(Error::BadSignature),
+            "byte {i}"
+        );
+    }
+    // A changed claim with the old signature.
+    let mut changed = token.bytes().to_vec();
+    changed[5] ^= 0x80; // first byte of the subject
+    assert_eq!(v.verify_bytes(&changed, now()), Err(Error::BadSignature));
+}
+
+#[test]
+fn clock_skew_is_tolerated_and_configurable() {
+    let iss = issuer(1);
+    let token = issue(&iss, Colour::Green);
+    let c = token.claims();
+    let qr = token.qr_text();
+    let v = trust(&[&iss]);
+    // Within the default 5 minutes either side.
+    assert!(v.verify(&qr, c.expires_at.saturating_add(299)).is_ok());
+    assert!(v.verify(&qr, c.issued_at.saturating_sub(300)).is_ok());
+    // With no skew, the expiry instant itself is already too late.
+    let strict = trust(&[&iss]).with_clock_skew(0);
+    assert_eq!(
+        strict.verify(&qr, c.expires_at),
+        Err(Error::Expired { by_secs: 0 })
+    );
+    assert!(strict.verify(&qr, c.expires_at.saturating_sub(1)).is_ok());
+    assert_eq!(
+        strict.verify(&qr, c.issued_at.saturating_sub(1)),
+        Err(Error::NotYetValid { by_secs: 1 })
+    );
+}
+
+#[test]
+fn any_single_character_change_is_rejected() {
+    let iss = issuer(1);
+    let v = trust(&[&iss]);
+    let qr = issue(&iss, Colour::Green).qr_text();
+    let alphabet = qrseal_core::base45::ALPHABET;
+    for i in 0..qr.len() {
+        for &c in alphabet.iter().step_by(7) {
+            if qr.as_bytes()[i] == c {
+                continue;
+            }
+            let mut changed = qr.clone().into_bytes();
+            changed[i] = c;
+            let changed = String::from_utf8(changed).unwrap();
+            assert!(
+                v.verify(&changed, now()).is_err(),
+                "change at {i} to {}",
+                c as char
+            );
+        }
+    }
+}
+
+#[test]
+fn several_keys_are_trusted_at_once() {
+    let (a, b) = (issuer(1), issuer(2));
+    let v = trust(&[&a, &b]);
+    assert!(v.verify(&issue(&a, Colour::Green).qr_text(), now()).is_ok());
+    assert!(v.verify(&issue(&b, Colour::Green).qr_text(), now()).is_ok());
+    assert_eq!(v.keys().len(), 2);
+    // The same key twice is kept once.
+    assert_eq!(trust(&[&a, &a]).keys().len(), 1);
+}
+
+#[test]
+fn keys_that_allow_forgery_are_refused_at_load() {
+    // The identity point (small order) and a non-canonical encoding of y.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    assert!(matches!(
+        TrustedKey::from_bytes(&identity),
+        Err(Error::InvalidKey(_))
+    ));
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xed;
+    non_canonical[31] = 0x7f;
+    assert!(matches!(
+        TrustedKey::from_bytes(&non_canonical),
+        Err(Error::InvalidKey(_))
+    ));
+    assert!(TrustedKey::from_public_key_pem("not pem").is_err());
+    let pem = issuer(1).key().public_key_pem().unwrap();
+    assert_eq!(
+        TrustedKey::from_public_key_pem(&pem).unwrap().public_key(),
+        &issuer(1).key().public_key()
+    );
+}
+
+#[test]
+fn batch_verification_returns_exactly_what_single_verification_does() {
+    let (a, b) = (issuer(1), issuer(2));
+    let v = trust(&[&a, &b]);
+    let mut texts: Vec<String> = Vec::new();
+    for i in 0..150 {
+        let iss = if i % 3 == 0 { &b } else { &a };
+        let colour = Colour::ALL[i % 4];
+        let token = iss
+            .issue(&full_status(iss, &format!("ID{i}"), colour), now())
+            .unwrap();
+        let mut t = token.qr_text();
+        match i % 25 {
+            // A forged signature.
+            7 => {
+                let mut bytes = token.bytes().to_vec();
+                let last = bytes.len() - 1;
+                bytes[last - 40] ^= 4;
+                t = text::encode_qr(&bytes);
+            }
+            // Damaged text.
+            11 => t.truncate(t.len() - 3),
+            // Unknown key.
+            13 => t = issue(&issuer(3), Colour::Green).qr_text(),
+            // URL form mixed in.
+            17 => t = token.url_text(),
+            _ => {}
+        }
+        texts.push(t);
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let batch = v.verify_batch(&refs, now());
+    assert_eq!(batch.len(), refs.len());
+    let mut bad = 0;
+    for (i, (t, got)) in refs.iter().zip(&batch).enumerate() {
+        assert_eq!(got, &v.verify(t, now()), "token {i}");
+        bad += usize::from(got.is_err());
+    }
+    assert_eq!(bad, 18);
+    // All-good batches take the fast path and still return every claim.
+    let good: Vec<&str> = refs
+        .iter()
+        .zip(&batch)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(v.verify_batch(&good, now()).iter().all(Result::is_ok));
+    assert!(v.verify_batch(&[], now()).is_empty());
+}
+
+fn claims_with(colour: Colour, test: Option<(TestResult, u64)>, doses: u8) -> Claims {
+    Claims {
+        subject: qrseal_core::SubjectId([1; 12]),
+        colour,
+        test: test.map(|(result, age)| TestRecord {
+            result,
+            collected_at: now().saturating_sub(age),
+        }),
+        vaccination: (doses > 0).then(|| Vaccination {
+            doses,
+            last_dose: Date::from_days_since_epoch(20_000),
+        }),
+        issued_at: now().saturating_sub(3600),
+        expires_at: now().saturating_add(3600),
+        display_hint: None,
+    }
+}
+
+#[test]
+fn policy_admits_or_denies_with_every_reason() {
+    let default = Policy::default();
+    assert!(
+        default
+            .evaluate(&claims_with(Colour::Green, None, 0), now())
+            .admitted()
+    );
+    let d = default.evaluate(&claims_with(Colour::Yellow, None, 0), now());
+    assert!(!d.admitted());
+    assert_eq!(
+        d.denials().collect::<Vec<_>>(),
+        vec![Denial::Colour(Colour::Yellow)]
+    );
+
+    let gate = Policy {
+        accepted_colours: [Colour::Green, Colour::Yellow]
+            .into_iter()
+            .collect::<ColourSet>(),
+        max_test_age_secs: Some(48 * 3600),
+        min_doses: 2,
+    };
+    let h = 3600;
+    assert!(
+        gate.evaluate(
+            &claims_with(Colour::Yellow, Some((TestResult::Negative, 47 * h)), 2),
+            now()
+        )
+        .admitted()
+    );
+    assert_eq!(
+        gate.evaluate(
+            &claims_with(Colour::Green, Some((TestResult::Negative, 50 * h)), 2),
+            now()
+        )
+        .denials()
+        .collect::<Vec<_>>(),
+        vec![Denial::TestTooOld {
+            age_secs: 50 * h,
+            max_secs: 48 * h
+        }]
+    );
+    assert_eq!(
+        gate.evaluate(
+            &claims_with(Colour::Red, Some((TestResult::Positive, h)), 1),
+            now()
+        )
+        .denials()
+        .collect::<Vec<_>>(),
+        vec![
+            Denial::Colour(Colour::Red),
+            Denial::TestNotNegative(TestResult::Positive),
+            Denial::TooFewDoses { doses: 1, min: 2 }
+        ]
+    );
+    assert_eq!(
+        gate.evaluate(&claims_with(Colour::Green, None, 0), now())
+            .denials()
+            .collect::<Vec<_>>(),
+        vec![Denial::NoTest, Denial::TooFewDoses { doses: 0, min: 2 }]
+    );
+    assert_eq!(
+        gate.evaluate(
+            &claims_with(Colour::Green, Some((TestResult::Pending, h)), 2),
+            now()
+        )
+        .denials()
+        .collect::<Vec<_>>(),
+        vec![Denial::TestNotNegative(TestResult::Pending)]
+    );
+}
