@@ -132,18 +132,21 @@ impl fmt::Display for TestResult {
     }
 }
 
+/// Parses `negative`, `positive` or `pending`, any case.
 impl FromStr for TestResult {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "negative" => Ok(TestResult::Negative),
-            "positive" => Ok(TestResult::Positive),
-            "pending" => Ok(TestResult::Pending),
-            _ => Err(Error::Unencodable {
-                field: Field::Test,
-                reason: "is not a test result",
-            }),
-        }
+        [
+            TestResult::Negative,
+            TestResult::Positive,
+            TestResult::Pending,
+        ]
+        .into_iter()
+        .find(|r| r.name().eq_ignore_ascii_case(s))
+        .ok_or(Error::Unencodable {
+            field: Field::Test,
+            reason: "is not a test result",
+        })
     }
 }
 
@@ -191,8 +194,10 @@ impl DisplayHint {
                 max: MAX_DISPLAY_HINT_LEN,
             });
         }
-        // Control characters could rewrite a scanner's screen or log line.
-        if text.chars().any(char::is_control) {
+        // Control and format characters could rewrite a scanner's screen or log line, or
+        // reorder what the person at the gate reads (a right-to-left override turns
+        // `1234` into `4321`).
+        if text.chars().any(|c| c.is_control() || is_format_char(c)) {
             return Err(Error::InvalidText {
                 field: Field::DisplayHint,
             });
@@ -211,6 +216,35 @@ impl DisplayHint {
         // Only `new` builds a DisplayHint, from a &str, so the bytes are valid UTF-8.
         core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
+}
+
+/// Unicode general category Cf (format characters: bidirectional overrides, zero-width
+/// joiners, invisible operators, tags) plus the line and paragraph separators.
+fn is_format_char(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
 }
 
 impl fmt::Debug for DisplayHint {

@@ -61,7 +61,7 @@ impl fmt::Display for Field {
 #[non_exhaustive]
 pub enum Error {
     /// The text is longer than any v1 token text can be; nothing was decoded.
-    #[error("token text is {len} characters, longer than the {max} a token can have")]
+    #[error("token text is {len} bytes, longer than the {max} a token can have")]
     TextTooLong {
         /// Length of the input in bytes.
         len: usize,

@@ -34,6 +34,24 @@ impl Ecc {
     }
 }
 
+impl Ecc {
+    /// The level's letter: `L`, `M`, `Q` or `H`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Ecc::L => "L",
+            Ecc::M => "M",
+            Ecc::Q => "Q",
+            Ecc::H => "H",
+        }
+    }
+}
+
+impl core::fmt::Display for Ecc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl core::str::FromStr for Ecc {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -159,8 +177,10 @@ impl QrSymbol {
             .build())
     }
 
-    /// The symbol as lines of Unicode half blocks, two modules a character cell, dark on
-    /// light, for a terminal.
+    /// The symbol as lines of Unicode half blocks, two modules a character cell. Drawn for
+    /// the usual dark-background terminal: light modules (and the quiet zone) are the filled
+    /// blocks, dark modules the terminal's background. On a light-background terminal the
+    /// picture is inverted and many scanners will not read it; use PNG or SVG there.
     pub fn to_terminal(&self, quiet_zone: bool) -> String {
         self.code
             .render::<qrcode::render::unicode::Dense1x2>()

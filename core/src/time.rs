@@ -41,7 +41,8 @@ impl Timestamp {
     }
 
     /// Parses RFC 3339 (`2026-11-21T08:00:00Z`, `2026-11-21T16:00:00+08:00`). Fractions of a
-    /// second are accepted and dropped.
+    /// second are accepted and dropped. The date must lie in [`Date`]'s range (1970-01-01 to
+    /// 2149-06-06), far beyond any instant a v1 token can carry (2106).
     pub fn parse_rfc3339(s: &str) -> Result<Self, Error> {
         let b = s.as_bytes();
         if b.len() < 20 {

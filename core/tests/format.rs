@@ -347,3 +347,25 @@ fn refresh_falls_in_the_middle_of_the_life_and_spreads_per_holder() {
     // 1000 holders over a 6-hour window: many distinct minutes, not one.
     assert!(seen.len() > 300, "{} distinct minutes", seen.len());
 }
+
+#[test]
+fn display_hints_refuse_reordering_and_invisible_characters() {
+    for bad in [
+        "\u{202e}4321 ming",
+        "a\u{200b}b",
+        "x\u{2066}y",
+        "\u{feff}abc",
+        "a\u{2028}b",
+        "tag\u{e0041}",
+    ] {
+        assert!(
+            matches!(
+                DisplayHint::new(bad),
+                Err(Error::InvalidText {
+                    field: Field::DisplayHint
+                })
+            ),
+            "{bad:?}"
+        );
+    }
+}

@@ -35,6 +35,12 @@ pub fn save_new(dir: &Path, key: &IssuerKey, subject: &SubjectSecret) -> Result<
             return Err(Error::KeyFileExists(path));
         }
     }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+        });
+    }
     fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
         source,
@@ -79,11 +85,17 @@ fn read_secret(path: &Path) -> Result<zeroize::Zeroizing<String>, Error> {
 }
 
 fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<PathBuf, Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
+    let io = |p: &Path, source| Error::Io {
+        path: p.to_path_buf(),
         source,
     };
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    // A hidden name unique to this file and process, in the same directory so that the
+    // final link stays on one file system.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -93,16 +105,22 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<PathBuf, Erro
     }
     #[cfg(not(unix))]
     let _ = secret;
-    let result = options
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::hard_link(&tmp, path));
+    // If the temporary name is taken, it is not ours to remove.
+    let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
+    let result = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io(&tmp, e))
+        .and_then(|()| {
+            fs::hard_link(&tmp, path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::KeyFileExists(path.to_path_buf())
+                } else {
+                    io(path, e)
+                }
+            })
+        });
+    drop(file);
     let _ = fs::remove_file(&tmp);
-    match result {
-        Ok(()) => Ok(path.to_path_buf()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(Error::KeyFileExists(path.to_path_buf()))
-        }
-        Err(e) => Err(io(e)),
-    }
+    result.map(|()| path.to_path_buf())
 }

@@ -278,3 +278,36 @@ fn batch_issuing_equals_issuing_one_by_one() {
         }
     }
 }
+
+#[test]
+fn a_stale_temporary_file_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir
+        .path()
+        .join(format!(".issuer.key.tmp-{}", std::process::id()));
+    std::fs::write(&stale, "someone else's").unwrap();
+    let err = keyfile::save_new(
+        dir.path(),
+        &IssuerKey::generate().unwrap(),
+        &SubjectSecret::generate().unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Io { ref path, .. } if path == &stale),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&stale).unwrap(), "someone else's");
+    // Nothing else was written.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // A file where the directory should be.
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let err = keyfile::save_new(
+        &file,
+        &IssuerKey::generate().unwrap(),
+        &SubjectSecret::generate().unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not a directory"), "{err}");
+}

@@ -1,0 +1,265 @@
+//! The command line: subcommands, flags, and parsers for their values. Value parsers only
+//! call the libraries' own parsers (times, dates, colours, ECC levels) and humantime.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use qrseal_core::render::Ecc;
+use qrseal_core::{Colour, Date, TestResult, Timestamp};
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success (verify: valid and admitted), 1 token rejected (not a valid token),
+2 usage error or unreadable file or key, 3 (verify) token valid but denied by the policy.
+
+Formats: TIME is RFC 3339 (2026-11-21T08:00:00Z, offsets such as +08:00 allowed);
+DATE is YYYY-MM-DD; DURATION is a number and a unit, such as 90m, 24h, 2d.
+TEXT may be `-` to read the token text from stdin (at most 4 KiB); surrounding white space
+is ignored.
+
+Start with `qrseal demo`.";
+
+/// Issue, render, inspect and verify offline health-status QR tokens (qrseal v1).
+#[derive(Debug, Parser)]
+#[command(name = "qrseal", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Make a new issuer key set: DIR/issuer.key, DIR/issuer.pub and DIR/subject.key.
+    Keygen(KeygenArgs),
+    /// Sign a token and print its QR text (or, with --url, its URL text) on one line.
+    Issue(IssueArgs),
+    /// Draw token text as a QR code: a PNG or SVG file, or Unicode blocks in the terminal.
+    Render(RenderArgs),
+    /// Decode a token and print every field WITHOUT checking its signature or dates.
+    Inspect(InspectArgs),
+    /// Verify a token offline against DIR/issuer.pub and apply a checkpoint policy.
+    Verify(VerifyArgs),
+    /// Walk through the whole flow with a throwaway key: issue, draw, scan, verify.
+    Demo(DemoArgs),
+}
+
+/// Arguments of `qrseal keygen`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The secret files (issuer.key, subject.key) are created with mode 0600. Existing keys are \
+never overwritten: if any of the three files exists, nothing is written and the exit code \
+is 2. Give DIR/issuer.pub to verifiers; keep the other two files secret.")]
+pub(crate) struct KeygenArgs {
+    /// Directory for the key files (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+}
+
+/// Arguments of `qrseal issue`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The token lives --ttl (default 24h) minus a per-holder offset of up to --spread, so that the \
+tokens of a whole city do not expire in the same minute. --spread defaults to TTL/8 \
+(3h for the default 24h TTL) and must be shorter than the TTL; the TTL can be at most about \
+24 days.
+
+Example:
+  qrseal issue --keys keys --id 11010119900307888X --colour green \\
+      --test negative@2026-11-20T09:30:00Z --doses 2 --last-dose 2026-08-01 \\
+      --display '张*明 ****1234'")]
+pub(crate) struct IssueArgs {
+    /// Directory holding issuer.key and subject.key (from `qrseal keygen`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) keys: PathBuf,
+    /// The holder's ID number; only its keyed hash goes into the token.
+    #[arg(long, value_name = "ID")]
+    pub(crate) id: String,
+    /// Health-status colour: green, yellow, red or dark-red.
+    #[arg(long, value_name = "COLOUR", value_parser = parse_colour)]
+    pub(crate) colour: Colour,
+    /// Latest test: negative, positive or pending, @ the sample collection time
+    /// (e.g. negative@2026-11-20T09:30:00Z).
+    #[arg(long, value_name = "RESULT@TIME", value_parser = parse_test)]
+    pub(crate) test: Option<(TestResult, Timestamp)>,
+    /// Number of vaccine doses (needs --last-dose).
+    #[arg(long, value_name = "N", requires = "last_dose")]
+    pub(crate) doses: Option<u8>,
+    /// Date of the last vaccine dose (needs --doses).
+    #[arg(long, value_name = "DATE", requires = "doses", value_parser = parse_date)]
+    pub(crate) last_dose: Option<Date>,
+    /// Short hint for the gate, such as a masked name and ID (at most 32 bytes of UTF-8).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) display: Option<String>,
+    /// Nominal lifetime of the token [default: 24h].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) ttl: Option<std::time::Duration>,
+    /// Width of the per-holder expiry spread [default: TTL/8].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) spread: Option<std::time::Duration>,
+    /// Issue time [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+    /// Print the URL text form (base64url, for links and JSON) instead of the QR text form.
+    #[arg(long)]
+    pub(crate) url: bool,
+}
+
+/// Arguments of `qrseal render`.
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("output").required(true).args(["png", "svg", "terminal"])
+))]
+#[command(after_help = "\
+TEXT is the QR text form printed by `qrseal issue` (QS:...). Files are written to a \
+temporary file in the same directory and then renamed into place, so an existing file is \
+replaced whole or not at all. The QR version and size are printed on stderr.")]
+pub(crate) struct RenderArgs {
+    /// Token text in QR form, or `-` to read it from stdin.
+    #[arg(value_name = "TEXT")]
+    pub(crate) text: OsString,
+    /// Write a PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) png: Option<PathBuf>,
+    /// Write an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) svg: Option<PathBuf>,
+    /// Print the symbol on stdout with Unicode half blocks.
+    #[arg(long)]
+    pub(crate) terminal: bool,
+    /// Error-correction level: L, M, Q or H.
+    #[arg(long, value_name = "LEVEL", default_value = "M", value_parser = parse_ecc)]
+    pub(crate) ecc: Ecc,
+    /// Pixels (PNG) or units (SVG) per module, 1 to 40.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) module_size: u32,
+    /// Leave out the 4-module white border that scanners rely on.
+    #[arg(long)]
+    pub(crate) no_quiet_zone: bool,
+}
+
+/// Arguments of `qrseal inspect`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Nothing printed by inspect has been verified: anyone can make a token that decodes. Use \
+`qrseal verify` to check the signature and dates. Exit code 1 if TEXT is not a well-formed \
+token.")]
+pub(crate) struct InspectArgs {
+    /// Token text in QR or URL form, or `-` to read it from stdin.
+    #[arg(value_name = "TEXT")]
+    pub(crate) text: OsString,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `qrseal verify`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "image"])))]
+#[command(after_help = "\
+Exit codes: 0 valid and admitted; 1 rejected (not a valid token: empty, damaged, forged, \
+expired, not yet valid, unknown key, or no QR code in the image); 2 usage error, or a file, \
+image or key that cannot be read; 3 valid but denied by the policy.
+
+The default policy admits green only and requires no test and no vaccination.
+
+--json prints one object: result (admitted, denied or rejected), code (the stable error \
+code when rejected, else null), message, claims (when valid, else null) and denials (a list \
+of reasons, empty unless denied).")]
+pub(crate) struct VerifyArgs {
+    /// Token text in QR or URL form, or `-` to read it from stdin.
+    #[arg(value_name = "TEXT")]
+    pub(crate) text: Option<OsString>,
+    /// Read the token from the QR code in a PNG or JPEG image (at most 32 MiB).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) image: Option<PathBuf>,
+    /// Directory holding issuer.pub, the issuer public key to trust.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) keys: PathBuf,
+    /// Time to verify at [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Colours admitted, comma-separated (e.g. green,yellow) [default: green].
+    #[arg(long, value_name = "COLOURS", value_delimiter = ',', value_parser = parse_colour)]
+    pub(crate) accept: Vec<Colour>,
+    /// Require a negative test collected at most this long ago.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) max_test_age: Option<std::time::Duration>,
+    /// Require at least N vaccine doses.
+    #[arg(long, value_name = "N")]
+    pub(crate) min_doses: Option<u8>,
+    /// Clock skew tolerated around the issue and expiry times [default: 5m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) skew: Option<std::time::Duration>,
+}
+
+/// Arguments of `qrseal demo`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The demo key exists only in memory; nothing is written except the PNG. Exit code 0 only if \
+every step succeeds.")]
+pub(crate) struct DemoArgs {
+    /// Where to write the PNG [default: qrseal-demo.png in the temporary directory].
+    #[arg(long, value_name = "FILE.png")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>().map_err(|e| e.to_string())
+}
+
+fn parse_colour(s: &str) -> Result<Colour, String> {
+    s.parse::<Colour>()
+        .map_err(|_| "expected green, yellow, red or dark-red".to_owned())
+}
+
+fn parse_ecc(s: &str) -> Result<Ecc, String> {
+    s.parse::<Ecc>()
+        .map_err(|_| "expected L, M, Q or H".to_owned())
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 90m, 24h, 2d)"))
+}
+
+/// `RESULT@TIME`, e.g. `negative@2026-11-20T09:30:00Z`.
+fn parse_test(s: &str) -> Result<(TestResult, Timestamp), String> {
+    let Some((result, time)) = s.split_once('@') else {
+        return Err("expected RESULT@TIME, e.g. negative@2026-11-20T09:30:00Z".to_owned());
+    };
+    let result = result
+        .to_ascii_lowercase()
+        .parse::<TestResult>()
+        .map_err(|_| "the result must be negative, positive or pending".to_owned())?;
+    let time = parse_time(time).map_err(|e| format!("collection time: {e}"))?;
+    Ok((result, time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_test_records() {
+        let (r, t) = parse_test("Negative@2026-11-20T09:30:00Z").unwrap();
+        assert_eq!(r, TestResult::Negative);
+        assert_eq!(t.to_string(), "2026-11-20T09:30:00Z");
+        assert!(parse_test("negative").is_err());
+        assert!(parse_test("maybe@2026-11-20T09:30:00Z").is_err());
+        assert!(parse_test("pending@yesterday").is_err());
+    }
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("90m").unwrap().as_secs(), 5400);
+        assert_eq!(parse_duration("2d").unwrap().as_secs(), 172_800);
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("99999999999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! Exit codes and the one-line error messages printed on stderr.
+
+use std::fmt::Display;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+/// How a command that ran to completion ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Success; for `verify`, the token is valid and admitted.
+    Ok = 0,
+    /// The token is rejected: not a valid token.
+    Rejected = 1,
+    /// The token is valid but the policy denies it.
+    Denied = 3,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub(crate) fn code(self) -> ExitCode {
+        ExitCode::from(self as u8)
+    }
+}
+
+/// A command that could not run to completion: printed as `qrseal: error: <message>`.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    status: u8,
+    message: String,
+}
+
+/// Usage errors and files or keys that cannot be read or written.
+const USAGE: u8 = 2;
+
+impl Failure {
+    /// Exit status 2: a usage error, or an unreadable or unwritable file or key.
+    pub(crate) fn usage(message: impl Display) -> Failure {
+        Failure {
+            status: USAGE,
+            message: message.to_string(),
+        }
+    }
+
+    /// Exit status 1: the input is not a valid token.
+    pub(crate) fn rejected(message: impl Display) -> Failure {
+        Failure {
+            status: Exit::Rejected as u8,
+            message: message.to_string(),
+        }
+    }
+
+    /// Exit status 2 with nothing printed: stdout was closed (`qrseal demo | head`), as
+    /// tools killed by SIGPIPE end silently.
+    pub(crate) fn quiet() -> Failure {
+        Failure {
+            status: USAGE,
+            message: String::new(),
+        }
+    }
+
+    /// Prints the message on stderr (one line) and returns the exit status.
+    pub(crate) fn report(&self) -> ExitCode {
+        if self.message.is_empty() {
+            return ExitCode::from(self.status);
+        }
+        // Messages can quote library errors or paths; keep them on one line.
+        let line = self.message.replace(['\n', '\r'], " ");
+        let _ = writeln!(std::io::stderr(), "qrseal: error: {line}");
+        ExitCode::from(self.status)
+    }
+}
+
+impl From<qrseal_issuer::Error> for Failure {
+    fn from(e: qrseal_issuer::Error) -> Self {
+        Failure::usage(e)
+    }
+}
+
+impl From<qrseal_core::Error> for Failure {
+    fn from(e: qrseal_core::Error) -> Self {
+        Failure::usage(e)
+    }
+}
+
+/// The result of a command.
+pub(crate) type Outcome = Result<Exit, Failure>;
+
+/// Reports a command-line parsing error on one line (exit 2), or prints help or the version
+/// (exit 0).
+pub(crate) fn clap_error(e: &clap::Error) -> ExitCode {
+    use clap::CommandFactory as _;
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(USAGE)
+        }
+        _ => {
+            // The top level takes no options but --help and --version, so a subcommand is
+            // always the first argument.
+            let first = std::env::args_os().nth(1);
+            let command = crate::args::Cli::command();
+            let sub = command
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .find(|name| first.as_deref() == Some(std::ffi::OsStr::new(name)));
+            Failure::usage(one_line(&e.render().to_string(), sub)).report()
+        }
+    }
+}
+
+/// Folds clap's multi-line error (message, indented details, tips, usage) into one line.
+fn one_line(rendered: &str, subcommand: Option<&str>) -> String {
+    let mut message = String::new();
+    for line in rendered.lines() {
+        let t = line.trim();
+        if t.starts_with("Usage:") {
+            break;
+        }
+        if t.is_empty() || t.starts_with("For more information") {
+            continue;
+        }
+        let t = t.strip_prefix("error: ").unwrap_or(t);
+        if !message.is_empty() {
+            message.push_str(if message.ends_with(':') { " " } else { "; " });
+        }
+        message.push_str(t);
+    }
+    if message.is_empty() {
+        message.push_str("invalid command line");
+    }
+    match subcommand {
+        Some(sub) => format!("{message} (see 'qrseal {sub} --help')"),
+        None => format!("{message} (see 'qrseal --help')"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn folds_clap_errors() {
+        let rendered = "error: the following required arguments were not provided:\n  \
+                        --keys <DIR>\n\nUsage: qrseal issue --keys <DIR> --id <ID>\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            one_line(rendered, Some("issue")),
+            "the following required arguments were not provided: --keys <DIR> \
+             (see 'qrseal issue --help')"
+        );
+        let rendered = "error: unexpected argument '--jsn' found\n\n  tip: a similar argument \
+                        exists: '--json'\n\nUsage: qrseal [OPTIONS] <COMMAND>\n";
+        assert_eq!(
+            one_line(rendered, None),
+            "unexpected argument '--jsn' found; tip: a similar argument exists: '--json' \
+             (see 'qrseal --help')"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! `qrseal issue`: sign one token with the keys in a directory.
+
+use qrseal_core::{DisplayHint, TestRecord, Vaccination};
+use qrseal_issuer::{Issuer, Status, TtlPolicy, keyfile};
+
+use crate::args::IssueArgs;
+use crate::fail::{Exit, Failure, Outcome};
+use crate::files::{now_or_clock, out};
+
+pub(crate) fn run(args: &IssueArgs) -> Outcome {
+    let ttl = ttl_policy(args)?;
+    let now = now_or_clock(args.now)?;
+    let (key, secret) = keyfile::load(&args.keys)?;
+    let issuer = Issuer::new(key, secret).with_ttl(ttl)?;
+    let mut status = Status::new(issuer.subject(&args.id)?, args.colour);
+    status.test = args.test.map(|(result, collected_at)| TestRecord {
+        result,
+        collected_at,
+    });
+    // clap makes --doses and --last-dose go together.
+    if let (Some(doses), Some(last_dose)) = (args.doses, args.last_dose) {
+        status.vaccination = Some(Vaccination { doses, last_dose });
+    }
+    status.display_hint = args
+        .display
+        .as_deref()
+        .map(DisplayHint::new)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--display: {e}")))?;
+    let token = issuer.issue(&status, now)?;
+    let text = if args.url {
+        token.url_text()
+    } else {
+        token.qr_text()
+    };
+    out(&format!("{text}\n"))?;
+    Ok(Exit::Ok)
+}
+
+/// --ttl (default 24h) and --spread (default TTL/8: 3h for 24h, as `TtlPolicy::default()`).
+fn ttl_policy(args: &IssueArgs) -> Result<TtlPolicy, Failure> {
+    let default = TtlPolicy::default();
+    let secs = |d: std::time::Duration, flag: &str| {
+        u32::try_from(d.as_secs()).map_err(|_| Failure::usage(format!("{flag} is far too long")))
+    };
+    let ttl_secs = match args.ttl {
+        Some(d) => secs(d, "--ttl")?,
+        None => default.ttl_secs,
+    };
+    let spread_secs = match (args.spread, args.ttl) {
+        (Some(d), _) => secs(d, "--spread")?,
+        (None, Some(_)) => ttl_secs / 8,
+        (None, None) => default.spread_secs,
+    };
+    Ok(TtlPolicy {
+        ttl_secs,
+        spread_secs,
+    })
+}
