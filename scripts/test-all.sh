@@ -27,6 +27,9 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 step "cargo test (all features; includes testvectors regeneration check)"
 cargo test --workspace --all-features --locked
 
+step "independent Python verifier written from docs/SPEC.md agrees with testvectors/"
+python3 testvectors/reference/qrseal_ref.py
+
 step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
 cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
 cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf

@@ -10,7 +10,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::claims::{MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN};
+use crate::claims::{MAX_DISPLAY_HINT_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN};
 use crate::{
     Claims, Colour, Date, DisplayHint, Error, Field, SubjectId, TestRecord, TestResult, Timestamp,
     Vaccination,
@@ -253,16 +253,38 @@ impl<'a> Token<'a> {
                 last_dose: Date::from_days_since_epoch(v.last_dose),
             }),
         };
+        // Read as postcard's `Option<&str>` reads it (tag byte, varint length, bytes), but
+        // with the length as a u32 on every platform, checked before the bytes are touched.
         let at = r.pos;
-        let display_hint = match r.take::<Option<&str>>(Field::DisplayHint)? {
+        let display_hint = match r.take::<Option<()>>(Field::DisplayHint)? {
             None => None,
-            Some(text) => Some(DisplayHint::new(text).map_err(|e| match e {
-                Error::Unencodable { .. } => Error::OutOfRange {
+            Some(()) => {
+                // Errors inside the hint are reported at the start of the hint field.
+                let at_start = |e: Error| match e {
+                    Error::Truncated { field, .. } => Error::Truncated { field, offset: at },
+                    Error::OutOfRange { field, .. } => Error::OutOfRange { field, offset: at },
+                    other => other,
+                };
+                let len = r.take::<u32>(Field::DisplayHint).map_err(at_start)? as usize;
+                if len > MAX_DISPLAY_HINT_LEN {
+                    return Err(Error::FieldTooLong {
+                        field: Field::DisplayHint,
+                        len,
+                        max: MAX_DISPLAY_HINT_LEN,
+                    });
+                }
+                let text = r.take_bytes(len, Field::DisplayHint).map_err(at_start)?;
+                let text = core::str::from_utf8(text).map_err(|_| Error::InvalidText {
                     field: Field::DisplayHint,
-                    offset: at,
-                },
-                other => other,
-            })?),
+                })?;
+                Some(DisplayHint::new(text).map_err(|e| match e {
+                    Error::Unencodable { .. } => Error::OutOfRange {
+                        field: Field::DisplayHint,
+                        offset: at,
+                    },
+                    other => other,
+                })?)
+            }
         };
         let body_len = r.pos;
         let rest = bytes.len() - body_len;
@@ -317,6 +339,19 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn take_bytes(&mut self, len: usize, field: Field) -> Result<&'a [u8], Error> {
+        let offset = self.pos;
+        let bytes = self
+            .bytes
+            .get(offset..offset.saturating_add(len))
+            .ok_or(Error::Truncated {
+                field,
+                offset: self.bytes.len(),
+            })?;
+        self.pos += len;
+        Ok(bytes)
+    }
+
     fn take<T: Deserialize<'a>>(&mut self, field: Field) -> Result<T, Error> {
         let offset = self.pos;
         match postcard::take_from_bytes::<T>(&self.bytes[offset..]) {

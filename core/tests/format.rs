@@ -369,3 +369,39 @@ fn display_hints_refuse_reordering_and_invisible_characters() {
         );
     }
 }
+
+#[test]
+fn hint_lengths_are_u32_on_every_platform() {
+    // Hint tag at byte 27 of `minimal()`'s body.
+    let base = token(&minimal());
+    let with_hint = |hint: &[u8]| {
+        let mut t = base.clone();
+        t.splice(27..28, hint.iter().copied());
+        t
+    };
+    // Length u32::MAX: refused as too long before any byte of it is read.
+    assert_eq!(
+        Token::parse(&with_hint(&[1, 0xff, 0xff, 0xff, 0xff, 0x0f])).unwrap_err(),
+        Error::FieldTooLong {
+            field: Field::DisplayHint,
+            len: u32::MAX as usize,
+            max: 32
+        }
+    );
+    // A length that does not fit in a u32 is out of range, on 32- and 64-bit alike.
+    assert_eq!(
+        Token::parse(&with_hint(&[1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).unwrap_err(),
+        Error::OutOfRange {
+            field: Field::DisplayHint,
+            offset: 27
+        }
+    );
+    // A length longer than what follows is a truncation at the hint.
+    assert_eq!(
+        Token::parse(&with_hint(&[1, 20, b'a'])[..30]).unwrap_err(),
+        Error::Truncated {
+            field: Field::DisplayHint,
+            offset: 27
+        }
+    );
+}

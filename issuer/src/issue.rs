@@ -50,7 +50,7 @@ impl TtlPolicy {
     /// The expiry of a token for `subject` issued at `now`.
     pub fn expiry(&self, subject: &SubjectId, now: Timestamp) -> Timestamp {
         let spread = subject.spread(u64::from(self.spread_secs) + 1);
-        now.saturating_add(u64::from(self.ttl_secs) - spread)
+        now.saturating_add(u64::from(self.ttl_secs).saturating_sub(spread))
     }
 }
 

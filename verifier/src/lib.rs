@@ -38,6 +38,9 @@ extern crate std;
 mod error;
 #[cfg(feature = "image")]
 pub mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod key;
 mod policy;
 pub mod signature;

@@ -86,6 +86,20 @@ pub enum Denial {
     },
 }
 
+impl Denial {
+    /// A stable lower-case name, shared by every host and used in `testvectors/`:
+    /// `colour`, `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Denial::Colour(_) => "colour",
+            Denial::NoTest => "no_test",
+            Denial::TestNotNegative(_) => "test_not_negative",
+            Denial::TestTooOld { .. } => "test_too_old",
+            Denial::TooFewDoses { .. } => "too_few_doses",
+        }
+    }
+}
+
 impl core::fmt::Display for Denial {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

@@ -1,0 +1,371 @@
+"""An independent qrseal v1 verifier in plain Python (standard library only), written from
+docs/SPEC.md and not from the Rust code, to show that the spec is enough to build a compatible
+verifier and that the vectors agree with it.
+
+    python3 testvectors/reference/qrseal_ref.py
+
+Run by scripts/test-all.sh (and so by CI); far too slow for production (pure-Python curve
+arithmetic).
+Exits non-zero on any disagreement with tokens.json, ed25519.json or subjects.json.
+"""
+import hashlib, json, sys
+
+ALPHA = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+URLALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+MAX_TOKEN = 132
+MAX_QR = 3 + 66 * 3  # 201
+MAX_URL = (MAX_TOKEN * 4 + 2) // 3  # 176
+MAX_TEXT = max(MAX_QR, MAX_URL)
+
+class Err(Exception):
+    def __init__(self, code, field=None, by=None):
+        self.code, self.field, self.by = code, field, by
+
+def decode_text(t: str) -> bytes:
+    b = t.encode("utf-8")
+    if not b:
+        raise Err("empty_text")
+    if len(b) > MAX_TEXT:
+        raise Err("text_too_long")
+    if b.startswith(b"QS:"):
+        body = b[3:]
+        if len(body) % 3 == 1:
+            raise Err("invalid_encoding")
+        out = bytearray()
+        for i in range(0, len(body), 3):
+            g = body[i:i + 3]
+            v, scale = 0, 1
+            for c in g:
+                d = ALPHA.find(chr(c)) if c < 128 else -1
+                if d < 0:
+                    raise Err("invalid_character")
+                v += d * scale
+                scale *= 45
+            if len(g) == 3:
+                if v > 0xFFFF:
+                    raise Err("invalid_encoding")
+                out += bytes([v >> 8, v & 0xFF])
+            else:
+                if v > 0xFF:
+                    raise Err("invalid_encoding")
+                out.append(v)
+        return bytes(out)
+    if len(b) > MAX_URL:
+        raise Err("text_too_long")
+    for c in b:
+        if c >= 128 or chr(c) not in URLALPHA:
+            raise Err("invalid_character")
+    if len(b) % 4 == 1:
+        raise Err("invalid_encoding")
+    bits, nbits, out = 0, 0, bytearray()
+    for c in b:
+        bits = (bits << 6) | URLALPHA.index(chr(c))
+        nbits += 6
+        if nbits >= 8:
+            nbits -= 8
+            out.append((bits >> nbits) & 0xFF)
+    if bits & ((1 << nbits) - 1):
+        raise Err("invalid_encoding")
+    return bytes(out)
+
+class R:
+    def __init__(self, b):
+        self.b, self.p = b, 0
+        self.noncanon = False
+    def byte(self, f):
+        if self.p >= len(self.b):
+            raise Err("truncated", f)
+        v = self.b[self.p]; self.p += 1
+        return v
+    def raw(self, n, f):
+        if self.p + n > len(self.b):
+            raise Err("truncated", f)
+        v = self.b[self.p:self.p + n]; self.p += n
+        return v
+    def varint(self, f, maxlen, lastmax):
+        v = 0
+        for i in range(maxlen):
+            c = self.byte(f)
+            v |= (c & 0x7F) << (7 * i)
+            if not c & 0x80:
+                if i == maxlen - 1 and c > lastmax:
+                    raise Err("out_of_range", f)
+                if i > 0 and c == 0:
+                    self.noncanon = True
+                return v
+        raise Err("out_of_range", f)
+    def u32(self, f):
+        return self.varint(f, 5, 0x0F)
+    def u16(self, f):
+        return self.varint(f, 3, 0x03)
+
+# Section 3: format characters (category Cf) and the line/paragraph separators.
+FORMAT_RANGES = [(0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+                 (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E),
+                 (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+                 (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+                 (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+                 (0xE0020, 0xE007F)]
+
+def is_format(cp):
+    return any(lo <= cp <= hi for lo, hi in FORMAT_RANGES)
+
+def parse(b: bytes):
+    if not b:
+        raise Err("truncated", "version")
+    if b[0] != 1:
+        raise Err("unsupported_version")
+    if len(b) < 5:
+        raise Err("truncated", "key_id")
+    r = R(b); r.p = 5
+    subject = r.raw(12, "subject")
+    colour = r.u32("colour")
+    if colour > 3:
+        raise Err("unknown_enum_value", "colour")
+    issued = int.from_bytes(r.raw(4, "issued_at"), "little")
+    validity = r.u32("validity")
+    if validity == 0 or validity > (1 << 21) - 1:
+        raise Err("out_of_range", "validity")
+    tag = r.u32("test")
+    if tag > 3:
+        raise Err("unknown_enum_value", "test")
+    test = None
+    if tag:
+        age = r.u32("test")
+        if age > (1 << 21) - 1 or age > issued:
+            raise Err("out_of_range", "test")
+        test = (["negative", "positive", "pending"][tag - 1], issued - age)
+    t = r.byte("vaccination")
+    if t > 1:
+        raise Err("unknown_enum_value", "vaccination")
+    vacc = None
+    if t:
+        doses = r.byte("vaccination")
+        days = r.u16("vaccination")
+        if doses == 0:
+            raise Err("out_of_range", "vaccination")
+        vacc = (doses, days)
+    t = r.byte("display_hint")
+    if t > 1:
+        raise Err("unknown_enum_value", "display_hint")
+    hint = None
+    if t:
+        n = r.u32("display_hint")
+        if n > 32:
+            raise Err("field_too_long", "display_hint")
+        raw = r.raw(n, "display_hint")
+        try:
+            s = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Err("invalid_text", "display_hint")
+        if n == 0:
+            raise Err("out_of_range", "display_hint")
+        if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or is_format(ord(c)) for c in s):
+            raise Err("invalid_text", "display_hint")
+        hint = s
+    rest = len(b) - r.p
+    if rest < 64:
+        raise Err("truncated", "signature")
+    if rest > 64:
+        raise Err("trailing_bytes")
+    if r.noncanon:
+        raise Err("non_canonical")
+    return dict(key_id=b[1:5], subject=subject, colour=["green", "yellow", "red", "dark-red"][colour],
+                issued=issued, expires=issued + validity, test=test, vacc=vacc, hint=hint,
+                body=b[:r.p], sig=b[r.p:])
+
+# --- Ed25519, cofactored, strict encodings (from the spec) ---
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = (-121665 * pow(121666, P - 2, P)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+def add(p1, p2):
+    x1, y1, z1, t1 = p1; x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P; b = (y1 + x1) * (y2 + x2) % P
+    c = 2 * t1 * t2 * D % P; d = 2 * z1 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+def mul(s, pt):
+    q = (0, 1, 1, 0)
+    while s:
+        if s & 1:
+            q = add(q, pt)
+        pt = add(pt, pt); s >>= 1
+    return q
+
+def neg(p):
+    x, y, z, t = p
+    return ((-x) % P, y, z, (-t) % P)
+
+def is_identity(p):
+    x, y, z, t = p
+    return x % P == 0 and (y - z) % P == 0
+
+def decompress(b):
+    y = int.from_bytes(b, "little")
+    sign = y >> 255; y &= (1 << 255) - 1
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        if sign:
+            return None
+        x = 0
+    else:
+        x = pow(x2, (P + 3) // 8, P)
+        if (x * x - x2) % P:
+            x = x * SQRT_M1 % P
+        if (x * x - x2) % P:
+            return None
+        if (x & 1) != sign:
+            x = P - x
+    pt = (x, y, 1, x * y % P)
+    if is_identity(mul(8, pt)):
+        return None  # small order
+    return pt
+
+GY = 4 * pow(5, P - 2, P) % P
+B = decompress(GY.to_bytes(32, "little"))
+
+def load_key(a):
+    return decompress(a)
+
+def verify(A_bytes, A, msg, sig):
+    if A is None:
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= L:
+        return False
+    Rp = decompress(sig[:32])
+    if Rp is None:
+        return False
+    k = int.from_bytes(hashlib.sha512(sig[:32] + A_bytes + msg).digest(), "little") % L
+    e = add(add(mul(s, B), neg(Rp)), neg(mul(k, A)))
+    return is_identity(mul(8, e))
+
+def key_id(pk):
+    return hashlib.sha256(b"qrseal/v1/key-id" + pk).digest()[:4]
+
+def verify_token(text, keys, now, skew):
+    b = decode_text(text)
+    t = parse(b)
+    cands = [(pk, pt) for pk, pt in keys if key_id(pk) == t["key_id"]]
+    if not cands:
+        raise Err("unknown_key")
+    if now >= t["expires"] + skew:
+        raise Err("expired", by=max(0, now - t["expires"]))
+    if now + skew < t["issued"]:
+        raise Err("not_yet_valid", by=t["issued"] - now)
+    for pk, pt in cands:
+        if verify(pk, pt, b"qrseal/v1/token" + t["body"], t["sig"]):
+            return t
+    raise Err("bad_signature")
+
+def claims_match(t, c):
+    exp = {
+        "subject": t["subject"].hex(), "colour": t["colour"],
+        "issued_at_unix": t["issued"], "expires_at_unix": t["expires"],
+        "display_hint": t["hint"],
+    }
+    if any(c[k] != v for k, v in exp.items()):
+        return False
+    test = None if t["test"] is None else {"result": t["test"][0], "collected_at_unix": t["test"][1]}
+    got_test = None if c["test"] is None else {k: c["test"][k] for k in ("result", "collected_at_unix")}
+    vacc = None if t["vacc"] is None else {"doses": t["vacc"][0], "last_dose_days": t["vacc"][1]}
+    got_vacc = None if c["vaccination"] is None else {k: c["vaccination"][k] for k in ("doses", "last_dose_days")}
+    life = t["expires"] - t["issued"]
+    refresh = t["issued"] + life // 2 + spread(t["subject"], life // 4 + 1)
+    return test == got_test and vacc == got_vacc and refresh == c["refresh_at_unix"]
+
+def spread(subject, m):
+    return int.from_bytes(subject[:8], "little") % m if m else 0
+
+def evaluate(policy, t, now):
+    denials = []
+    if t["colour"] not in policy["accepted_colours"]:
+        denials.append({"reason": "colour", "colour": t["colour"]})
+    max_age = policy["max_test_age_secs"]
+    if max_age is not None:
+        if t["test"] is None:
+            denials.append({"reason": "no_test"})
+        elif t["test"][0] != "negative":
+            denials.append({"reason": "test_not_negative", "result": t["test"][0]})
+        elif max(0, now - t["test"][1]) > max_age:
+            denials.append({"reason": "test_too_old", "age_secs": max(0, now - t["test"][1]),
+                            "max_secs": max_age})
+    doses = t["vacc"][0] if t["vacc"] else 0
+    if doses < policy["min_doses"]:
+        denials.append({"reason": "too_few_doses", "doses": doses, "min": policy["min_doses"]})
+    return {"admitted": not denials, "denials": denials}
+
+def normalise(id_number):
+    ws = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + \
+        "\u2028\u2029\u202f\u205f\u3000"
+    s = id_number.strip(ws)
+    if not s or len(s.encode()) > 64 or not all(c.isascii() and c.isalnum() for c in s):
+        return None
+    return s.upper()
+
+def main(root):
+    import hmac
+    failures = 0
+    doc = json.load(open(f"{root}/tokens.json"))
+    keys = {k["name"]: bytes.fromhex(k["public_key_hex"]) for k in doc["keys"]}
+    for k in doc["keys"]:
+        assert key_id(keys[k["name"]]).hex() == k["key_id_hex"], k["name"]
+    for c in doc["cases"]:
+        trusted = [(keys[n], load_key(keys[n])) for n in c["trusted_keys"]]
+        exp = c["expected"]
+        for form in ("qr_text", "url_text"):
+            if c[form] is None:
+                continue
+            try:
+                t = verify_token(c[form], trusted, c["now_unix"], c["skew_secs"])
+                got = "valid"
+                ok = exp["valid"] and claims_match(t, exp["claims"]) and t["key_id"].hex() == exp["key_id"]
+                if ok and "policy" in c:
+                    ok = evaluate(c["policy"], t, c["now_unix"]) == c["expected_decision"]
+            except Err as e:
+                got = (e.code, e.field, e.by)
+                ok = not exp["valid"] and e.code == exp["error"] and \
+                    exp.get("field", e.field) == e.field and exp.get("by_secs", e.by) == e.by
+            if not ok:
+                failures += 1
+                print("MISMATCH", c["name"], form, got, exp)
+    print(f"tokens.json: {len(doc['cases'])} cases checked")
+
+    ext = json.load(open(f"{root}/external/ed25519-validation-vectors.json"))
+    ours = {v["number"]: v for v in json.load(open(f"{root}/ed25519.json"))["vectors"]}
+    accepted = 0
+    for v in ext:
+        pk = bytes.fromhex(v["key"])
+        a = verify(pk, load_key(pk), v["msg"].encode(), bytes.fromhex(v["sig"]))
+        accepted += a
+        if a != ours[v["number"]]["accepted"]:
+            failures += 1
+            print("ED25519 MISMATCH", v["number"], v["flags"], a)
+    print(f"ed25519.json: {len(ext)} vectors checked, {accepted} accepted")
+
+    subj = json.load(open(f"{root}/subjects.json"))
+    secret = bytes.fromhex(subj["subject_secret_hex"])
+    ttl, sp = subj["ttl_policy"]["ttl_secs"], subj["ttl_policy"]["spread_secs"]
+    for s in subj["subjects"]:
+        n = normalise(s["id_number"])
+        subject = hmac.new(secret, b"qrseal/v1/subject" + n.encode(), hashlib.sha256).digest()[:12]
+        expires = subj["issued_at_unix"] + ttl - spread(subject, sp + 1)
+        if n != s["normalised"] or subject.hex() != s["subject_hex"] or expires != s["expires_at_unix"]:
+            failures += 1
+            print("SUBJECT MISMATCH", s)
+    for r in subj["rejected_id_numbers"]:
+        if normalise(r["id_number"]) is not None:
+            failures += 1
+            print("SUBJECT SHOULD BE REFUSED", r)
+    print(f"subjects.json: {len(subj['subjects'])} hashed, {len(subj['rejected_id_numbers'])} refused")
+    print("OK" if failures == 0 else f"{failures} FAILURES")
+    sys.exit(1 if failures else 0)
+
+if __name__ == "__main__":
+    import os
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
