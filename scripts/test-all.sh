@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check qrseal has, from a fresh clone: installs the rustup targets and
-# components it needs, then formatting, lints, docs, all tests (including the test-vector
-# regeneration check), the no_std and wasm32 builds, and compiles the benchmarks.
+# Runs every check qrseal has, from a fresh clone: installs the rustup targets, components
+# and tools it needs, then formatting, lints, docs, all tests (including the test-vector
+# regeneration check and the independent Python verifier), the no_std and wasm32 builds,
+# compiles the benchmarks, and smoke-runs every fuzz target for 30 seconds.
 # .ci/run runs exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --lock
 
 step "benchmarks compile"
 cargo bench --workspace --all-features --no-run --locked
+
+step "fuzz smoke: every fuzz target for 30 s (nightly + cargo-fuzz, installed if missing)"
+scripts/fuzz.sh smoke 30
 
 echo
 echo "All checks passed."

@@ -70,13 +70,24 @@ pub fn token_parse(data: &[u8]) {
     }
 }
 
-/// Full verification from text (both forms) and from bytes: they agree, and a valid token's
-/// claims are within its validity window.
+/// Full verification from text (both forms) and from bytes: they agree (text longer than
+/// any token is refused by its length first), and a valid token's claims are within its
+/// validity window.
 pub fn verify(data: &[u8]) {
     let v = verifier();
     let from_bytes = v.verify_bytes(data, NOW);
-    let qr = text::encode_qr(data);
-    assert_eq!(v.verify(&qr, NOW), from_bytes);
+    let via_text = v.verify(&text::encode_qr(data), NOW);
+    if data.len() <= MAX_TOKEN_LEN {
+        assert_eq!(via_text, from_bytes);
+    } else {
+        assert!(matches!(
+            via_text,
+            Err(crate::Error::Malformed(
+                qrseal_core::Error::TextTooLong { .. }
+            ))
+        ));
+        assert!(from_bytes.is_err());
+    }
     if let Ok(claims) = from_bytes {
         assert!(claims.issued_at < claims.expires_at);
         assert_eq!(v.verify(&text::encode_url(data), NOW), Ok(claims));

@@ -2,6 +2,9 @@
 //! frames, and bounded, clear failures for hostile images.
 #![cfg(feature = "image")]
 
+mod common;
+use common::fix_ihdr_crc;
+
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::{Colour, Timestamp};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
@@ -128,20 +131,4 @@ fn hostile_images_fail_clearly() {
             max: MAX_IMAGE_SIDE
         })
     );
-}
-
-// The IHDR chunk's CRC covers its type and data (bytes 12..29 of a PNG).
-fn fix_ihdr_crc(png: &mut [u8]) {
-    let mut crc = 0xffff_ffffu32;
-    for &b in &png[12..29] {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    png[29..33].copy_from_slice(&(!crc).to_be_bytes());
 }

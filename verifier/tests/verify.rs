@@ -131,6 +131,26 @@ fn each_rejection_names_its_reason() {
 }
 
 #[test]
+fn oversized_input_is_refused_by_its_length_alone() {
+    let v = trust(&[&issuer(1)]);
+    // 64 MiB of valid base45 behind the QR prefix, and of base64url: refused before a byte of
+    // content is decoded (the bound is generous: the check itself takes microseconds).
+    for big in [format!("QS:{}", "0".repeat(64 << 20)), "A".repeat(64 << 20)] {
+        let start = std::time::Instant::now();
+        assert!(matches!(
+            v.verify(&big, now()),
+            Err(Error::Malformed(qrseal_core::Error::TextTooLong { .. }))
+        ));
+        assert!(start.elapsed() < std::time::Duration::from_millis(500));
+        let refs = [big.as_str(); 3];
+        assert!(v.verify_batch(&refs, now()).iter().all(Result::is_err));
+    }
+    let mut bytes = vec![1u8; 64 << 20];
+    bytes[0] = 1;
+    assert!(v.verify_bytes(&bytes, now()).is_err());
+}
+
+#[test]
 fn clock_skew_is_tolerated_and_configurable() {
     let iss = issuer(1);
     let token = issue(&iss, Colour::Green);
