@@ -91,7 +91,11 @@ fn full_claims() -> Claims {
 
 fn bench_qr_encode(c: &mut Criterion) {
     let max = token(&max_claims());
-    assert_eq!(max.len(), MAX_TOKEN_LEN, "the maximum-size token must be maximal");
+    assert_eq!(
+        max.len(),
+        MAX_TOKEN_LEN,
+        "the maximum-size token must be maximal"
+    );
     let max_qr = text::encode_qr(&max);
     let full_qr = text::encode_qr(&token(&full_claims()));
     for (name, qr) in [("max", &max_qr), ("full", &full_qr)] {
@@ -106,6 +110,8 @@ fn bench_qr_encode(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("qr_encode");
     group.throughput(Throughput::Elements(1));
+    // Each encode takes about a millisecond.
+    group.sample_size(50);
     // Baseline: the qrcode crate choosing segments and version itself, same text and level.
     group.bench_function("qrcode_crate_max_token_ecc_m", |b| {
         b.iter(|| qrcode::QrCode::with_error_correction_level(black_box(&max_qr), EcLevel::M))
@@ -138,7 +144,10 @@ fn bench_text(c: &mut Criterion) {
     let qr = text::encode_qr(&bytes);
     let url = text::encode_url(&bytes);
     let mut buf: TokenBuf = [0u8; MAX_TOKEN_LEN];
-    assert_eq!(text::decode(&qr, &mut buf).unwrap(), (&bytes[..], TextForm::Qr));
+    assert_eq!(
+        text::decode(&qr, &mut buf).unwrap(),
+        (&bytes[..], TextForm::Qr)
+    );
     assert_eq!(
         text::decode(&url, &mut buf).unwrap(),
         (&bytes[..], TextForm::Url)
