@@ -45,6 +45,9 @@ pub(crate) fn decompress_strict(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
 /// A signature checked for encoding, with its challenge computed: the parts of the rule
 /// that do not involve the curve equation.
 pub(crate) struct Prepared {
+    // R as received: canonical (decompress_strict checked), so hashing these bytes is hashing
+    // R, without the field inversion that recompressing the point would cost.
+    r_bytes: [u8; 32],
     r: EdwardsPoint,
     s: Scalar,
     k: Scalar,
@@ -68,6 +71,7 @@ impl Prepared {
         let mut wide = [0u8; 64];
         wide.copy_from_slice(&h.finalize());
         Some(Prepared {
+            r_bytes,
             r,
             s,
             k: Scalar::from_bytes_mod_order_wide(&wide),
@@ -115,7 +119,7 @@ pub(crate) fn batch_equation(items: &[(&TrustedKey, Prepared)]) -> bool {
     transcript.update(b"qrseal/v1/batch");
     for (key, p) in items {
         transcript.update(key.public_key());
-        transcript.update(p.r.compress().as_bytes());
+        transcript.update(p.r_bytes);
         transcript.update(p.s.as_bytes());
         transcript.update(p.k.as_bytes());
     }
