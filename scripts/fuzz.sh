@@ -2,8 +2,10 @@
 # Fuzzing with cargo-fuzz (libFuzzer) on the nightly toolchain. See docs/FUZZING.md.
 #
 #   scripts/fuzz.sh smoke [SECONDS]        every target for SECONDS (default 30), two at a time
-#   scripts/fuzz.sh campaign TARGET [RUNS] one target for RUNS executions (default 10000000),
-#                                          growing the corpus in fuzz/corpus/TARGET
+#   scripts/fuzz.sh campaign TARGET [RUNS] [WORKERS]
+#                                          one target for RUNS executions (default 10000000)
+#                                          in WORKERS processes (default 1), growing the
+#                                          corpus in fuzz/corpus/TARGET
 #   scripts/fuzz.sh list                   the targets
 #
 # Installs what it needs: the nightly toolchain (minimal profile) and cargo-fuzz.
@@ -71,21 +73,36 @@ case "${1:-}" in
     exit "$failed"
     ;;
   campaign)
-    target=${2:?usage: scripts/fuzz.sh campaign TARGET [RUNS]}
+    target=${2:?usage: scripts/fuzz.sh campaign TARGET [RUNS] [WORKERS]}
     runs=${3:-10000000}
+    workers=${4:-1}
     ensure_tools
-    log=fuzz/campaign-$target.log
+    cargo +nightly fuzz build -O "$target"
     start=$(date +%s)
-    echo "campaign $target: $runs executions; libFuzzer output in $log"
+    # WORKERS processes share fuzz/corpus/TARGET (libFuzzer reloads it every second), each
+    # running RUNS/WORKERS executions; the campaign's total is their sum.
+    per=$(( runs / workers ))
+    echo "campaign $target: $runs executions in $workers worker(s); logs fuzz/campaign-$target.*.log"
+    pids=()
+    for ((w = 0; w < workers; w++)); do
+      run "$target" "fuzz/corpus/$target" -runs="$per" >"fuzz/campaign-$target.$w.log" 2>&1 &
+      pids+=("$!")
+    done
     status=0
-    run "$target" "fuzz/corpus/$target" -runs="$runs" >"$log" 2>&1 || status=$?
+    for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
     echo "campaign $target: exit $status after $(( $(date +%s) - start )) s"
-    grep -E '^#[0-9]+' "$log" | tail -n 1 || true
-    grep -E '^stat::' "$log" || true
+    total=0
+    for ((w = 0; w < workers; w++)); do
+      log=fuzz/campaign-$target.$w.log
+      grep -aE '^#[0-9]+' "$log" | tail -n 1 || true
+      n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+      total=$(( total + ${n:-0} ))
+    done
+    echo "campaign $target: $total executions in total"
     exit "$status"
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,14p' "$0"
     exit 2
     ;;
 esac
