@@ -3,7 +3,7 @@
 /// Recomputes the CRC of a PNG's IHDR chunk (it covers the chunk type and data, bytes 12..29
 /// of the file), so that a test can change the declared dimensions and still pass the
 /// decoder's CRC check.
-pub fn fix_ihdr_crc(png: &mut [u8]) {
+pub(crate) fn fix_ihdr_crc(png: &mut [u8]) {
     let mut crc = 0xffff_ffffu32;
     for &b in &png[12..29] {
         crc ^= u32::from(b);
