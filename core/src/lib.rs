@@ -49,6 +49,7 @@ extern crate std;
 pub mod base45;
 mod claims;
 mod error;
+pub mod lists;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod text;

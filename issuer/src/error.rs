@@ -15,6 +15,12 @@ pub enum Error {
     /// A TTL policy cannot be used.
     #[error("invalid TTL policy: {0}")]
     InvalidTtl(&'static str),
+    /// A trust or revocation list cannot be encoded.
+    #[error(transparent)]
+    List(#[from] qrseal_core::lists::ListError),
+    /// A key rotation cannot be made.
+    #[error("rotation: {0}")]
+    Rotation(&'static str),
     /// The operating system gave no randomness.
     #[error("the operating system's random number generator failed")]
     Random,

@@ -27,6 +27,7 @@ mod error;
 mod issue;
 mod key;
 pub mod keyfile;
+pub mod publish;
 
 pub use error::Error;
 pub use issue::{IssuedToken, Issuer, Status, TtlPolicy};

@@ -289,6 +289,7 @@ fn parse_policy(p: &Value) -> Policy {
             .collect::<ColourSet>(),
         max_test_age_secs: p["max_test_age_secs"].as_u64(),
         min_doses: u8::try_from(u64_of(&p["min_doses"])).expect("min_doses fits u8"),
+        ..Policy::default()
     }
 }
 

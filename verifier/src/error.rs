@@ -1,6 +1,7 @@
 //! The one error type of `qrseal-verifier`.
 
-use qrseal_core::KeyId;
+use qrseal_core::lists::ListError;
+use qrseal_core::{KeyId, Timestamp};
 
 /// Why a token, key or image was rejected.
 ///
@@ -53,6 +54,77 @@ pub enum Error {
     /// No readable QR symbol was found in the image.
     #[error("no readable QR code found in the image")]
     NoQrCode,
+    /// The trust list marks the token's key compromised since `since`: from then on it
+    /// verifies nothing.
+    #[error("token is signed by key {key_id}, compromised since {since}")]
+    KeyCompromised {
+        /// The key.
+        key_id: KeyId,
+        /// When it was compromised.
+        since: Timestamp,
+    },
+    /// The clock is outside the window in which the trust list accepts the key's tokens
+    /// (a retired key whose last tokens have all expired, or a key not yet in service).
+    #[error("tokens signed by key {0} are not accepted at this time")]
+    KeyNotAccepted(KeyId),
+    /// The token's issue time is outside the window in which the trust list lets its key
+    /// sign.
+    #[error("token was issued outside the signing window of key {0}")]
+    OutsideSigningWindow(KeyId),
+    /// A revocation list invalidates the subject's tokens issued before `before`; a token
+    /// issued since then verifies.
+    #[error("token is revoked: its subject's tokens issued before {before} are invalid")]
+    Revoked {
+        /// Tokens issued before this time are invalid.
+        before: Timestamp,
+    },
+    /// The clock reads earlier than the newest signed time this verifier has seen (minus the
+    /// clock skew): it has been set back, and no time-based answer can be trusted.
+    #[error("clock is {by_secs} s behind the newest signed time seen")]
+    ClockBehind {
+        /// Seconds from `now` to that signed time.
+        by_secs: u64,
+    },
+    /// A trust or revocation list is not well formed; nothing was changed.
+    #[error("malformed list: {0}")]
+    MalformedList(ListError),
+    /// A trust list names a root key other than the one this verifier pins.
+    #[error("trust list is signed by root key {0}, not the pinned root")]
+    WrongRoot(KeyId),
+    /// A revocation list is signed by a key the trust list does not hold, or one not allowed
+    /// to sign at the list's issue time.
+    #[error("revocation list is signed by key {0}, not a trusted issuer key at its issue time")]
+    UnknownListSigner(KeyId),
+    /// Saved checkpoint bytes are not a checkpoint.
+    #[error("invalid checkpoint: {0}")]
+    InvalidCheckpoint(&'static str),
+    /// A list's signature does not verify: it was forged or damaged. Nothing was changed.
+    #[error("list signature does not verify (forged or damaged)")]
+    ForgedList,
+    /// A list is older than the one held: accepting it would roll trust data back.
+    #[error("list sequence {got} is older than the {held} held")]
+    Rollback {
+        /// The sequence number held.
+        held: u64,
+        /// The sequence number offered.
+        got: u64,
+    },
+    /// A revocation delta skips sequence numbers (or no full list is held to apply it to).
+    #[error("revocation delta {got} does not follow the {held} held: a delta is missing")]
+    DeltaGap {
+        /// The sequence number held (0: none).
+        held: u64,
+        /// The delta's sequence number.
+        got: u64,
+    },
+    /// A revocation delta that is already applied, or older than the list held.
+    #[error("revocation delta {got} is out of order: sequence {held} is already held")]
+    DeltaOutOfOrder {
+        /// The sequence number held.
+        held: u64,
+        /// The delta's sequence number.
+        got: u64,
+    },
 }
 
 impl Error {
@@ -71,6 +143,19 @@ impl Error {
             Error::ImageTooLarge { .. } => "image_too_large",
             Error::ImageUnreadable(_) => "image_unreadable",
             Error::NoQrCode => "no_qr_code",
+            Error::KeyCompromised { .. } => "key_compromised",
+            Error::KeyNotAccepted(_) => "key_not_accepted",
+            Error::OutsideSigningWindow(_) => "outside_signing_window",
+            Error::Revoked { .. } => "revoked",
+            Error::ClockBehind { .. } => "clock_behind",
+            Error::MalformedList(e) => e.code(),
+            Error::WrongRoot(_) => "wrong_root",
+            Error::UnknownListSigner(_) => "unknown_list_signer",
+            Error::InvalidCheckpoint(_) => "invalid_checkpoint",
+            Error::ForgedList => "forged_list",
+            Error::Rollback { .. } => "rollback",
+            Error::DeltaGap { .. } => "delta_gap",
+            Error::DeltaOutOfOrder { .. } => "delta_out_of_order",
         }
     }
 }
@@ -81,5 +166,11 @@ impl From<qrseal_core::Error> for Error {
             qrseal_core::Error::UnsupportedVersion(v) => Error::UnsupportedVersion(v),
             other => Error::Malformed(other),
         }
+    }
+}
+
+impl From<ListError> for Error {
+    fn from(e: ListError) -> Self {
+        Error::MalformedList(e)
     }
 }

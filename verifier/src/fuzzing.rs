@@ -151,6 +151,7 @@ pub fn policy(data: &[u8]) {
             .collect::<ColourSet>(),
         max_test_age_secs: (byte(18) % 2 == 1).then(|| u64::from(word(19))),
         min_doses: byte(23),
+        ..Policy::default()
     };
     let now = Timestamp::from_unix(u64::from(word(24)));
     let decision = policy.evaluate(&claims, now);

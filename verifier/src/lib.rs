@@ -43,10 +43,13 @@ pub mod frame;
 pub mod fuzzing;
 mod key;
 mod policy;
+mod revocations;
 pub mod signature;
+mod store;
 mod verifier;
 
 pub use error::Error;
 pub use key::TrustedKey;
 pub use policy::{ColourSet, Decision, Denial, Policy};
+pub use store::{Checkpoint, Stale, TrustData, TrustStore, Verified};
 pub use verifier::Verifier;

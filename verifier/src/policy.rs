@@ -2,6 +2,8 @@
 
 use qrseal_core::{Claims, Colour, TestResult, Timestamp};
 
+use crate::{TrustData, Verified};
+
 /// A set of colours.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ColourSet(u8);
@@ -48,6 +50,14 @@ pub struct Policy {
     pub max_test_age_secs: Option<u64>,
     /// Minimum vaccine doses (0: no requirement).
     pub min_doses: u8,
+    /// How long past its next-update-by time stale trust data still admits
+    /// ([`Policy::evaluate_verified`]); `None`: stale data never denies. Default: 72 hours.
+    pub max_stale_secs: Option<u64>,
+}
+
+impl Policy {
+    /// The default limit on stale trust data: 72 hours past its next-update-by time.
+    pub const DEFAULT_MAX_STALE_SECS: u64 = 72 * 3600;
 }
 
 impl Default for Policy {
@@ -56,6 +66,7 @@ impl Default for Policy {
             accepted_colours: ColourSet::GREEN,
             max_test_age_secs: None,
             min_doses: 0,
+            max_stale_secs: Some(Self::DEFAULT_MAX_STALE_SECS),
         }
     }
 }
@@ -84,11 +95,21 @@ pub enum Denial {
         /// Doses required.
         min: u8,
     },
+    /// The trust data the token was verified against is stale beyond the policy's limit.
+    StaleTrustData {
+        /// Which data.
+        data: TrustData,
+        /// Seconds past its next-update-by time.
+        overdue_secs: u64,
+        /// The limit.
+        max_secs: u64,
+    },
 }
 
 impl Denial {
     /// A stable lower-case name, shared by every host and used in `testvectors/`:
-    /// `colour`, `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`.
+    /// `colour`, `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`,
+    /// `stale_trust_data`.
     pub const fn code(&self) -> &'static str {
         match self {
             Denial::Colour(_) => "colour",
@@ -96,6 +117,7 @@ impl Denial {
             Denial::TestNotNegative(_) => "test_not_negative",
             Denial::TestTooOld { .. } => "test_too_old",
             Denial::TooFewDoses { .. } => "too_few_doses",
+            Denial::StaleTrustData { .. } => "stale_trust_data",
         }
     }
 }
@@ -117,6 +139,22 @@ impl core::fmt::Display for Denial {
             Denial::TooFewDoses { doses, min } => {
                 write!(f, "{doses} vaccine doses recorded, {min} required")
             }
+            Denial::StaleTrustData {
+                data,
+                overdue_secs,
+                max_secs,
+            } => write!(
+                f,
+                "{} is {}h{:02}m past its next update, more than the {}h{:02}m allowed",
+                match data {
+                    TrustData::TrustList => "trust list",
+                    TrustData::Revocations => "revocation list",
+                },
+                overdue_secs / 3600,
+                overdue_secs / 60 % 60,
+                max_secs / 3600,
+                max_secs / 60 % 60
+            ),
         }
     }
 }
@@ -124,7 +162,7 @@ impl core::fmt::Display for Denial {
 /// The outcome of [`Policy::evaluate`]: admitted, or denied with every reason that applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
-    denials: [Option<Denial>; 3],
+    denials: [Option<Denial>; 4],
 }
 
 impl Decision {
@@ -133,7 +171,8 @@ impl Decision {
         self.denials.iter().all(Option::is_none)
     }
 
-    /// The reasons for denial, in the order colour, test, vaccination; empty when admitted.
+    /// The reasons for denial, in the order colour, test, vaccination, stale trust data;
+    /// empty when admitted.
     pub fn denials(&self) -> impl Iterator<Item = Denial> + '_ {
         self.denials.iter().flatten().copied()
     }
@@ -162,7 +201,23 @@ impl Policy {
             min: self.min_doses,
         });
         Decision {
-            denials: [colour, test, vaccination],
+            denials: [colour, test, vaccination, None],
         }
+    }
+
+    /// Evaluates a token verified by a [`crate::TrustStore`]: [`Policy::evaluate`] on its
+    /// claims, and a [`Denial::StaleTrustData`] if the trust data is stale beyond
+    /// [`Policy::max_stale_secs`].
+    pub fn evaluate_verified(&self, verified: &Verified, now: Timestamp) -> Decision {
+        let mut decision = self.evaluate(&verified.claims, now);
+        decision.denials[3] = match (verified.stale, self.max_stale_secs) {
+            (Some(stale), Some(max)) if stale.overdue_secs > max => Some(Denial::StaleTrustData {
+                data: stale.data,
+                overdue_secs: stale.overdue_secs,
+                max_secs: max,
+            }),
+            _ => None,
+        };
+        decision
     }
 }

@@ -45,12 +45,17 @@ impl Verifier {
         self
     }
 
+    /// The tolerated clock skew in seconds.
+    pub fn skew_secs(&self) -> u64 {
+        self.skew_secs
+    }
+
     /// The trusted keys, sorted by key id.
     pub fn keys(&self) -> &[TrustedKey] {
         &self.keys
     }
 
-    fn keys_for(&self, id: KeyId) -> &[TrustedKey] {
+    pub(crate) fn keys_for(&self, id: KeyId) -> &[TrustedKey] {
         let start = self.keys.partition_point(|k| k.key_id() < id);
         let end = start + self.keys[start..].partition_point(|k| k.key_id() == id);
         &self.keys[start..end]
@@ -59,8 +64,10 @@ impl Verifier {
     /// Verifies a token in either text form (QR or URL) at `now`.
     ///
     /// Checks, cheapest first: text length and encoding; token structure, version and
-    /// canonical form; that the key id is trusted; the validity window (with clock skew);
-    /// and last the signature. Never allocates.
+    /// canonical form; that the key id is trusted and, for keys from a trust list, that the
+    /// key is not compromised, is accepted at `now` and was allowed to sign at the token's
+    /// issue time; the validity window (with clock skew); and last the signature. Never
+    /// allocates.
     pub fn verify(&self, token_text: &str, now: Timestamp) -> Result<Claims, Error> {
         let mut buf = [0u8; MAX_TOKEN_LEN];
         let (bytes, _) = text::decode(token_text, &mut buf)?;
@@ -71,7 +78,11 @@ impl Verifier {
     pub fn verify_bytes(&self, token: &[u8], now: Timestamp) -> Result<Claims, Error> {
         let (token, keys) = self.precheck(token, now)?;
         let parts = signed_message(token.body);
+        let issued_at = token.claims.issued_at;
         for key in keys {
+            if key.allows(issued_at, now, self.skew_secs).is_err() {
+                continue;
+            }
             if Prepared::new(key, &parts, token.signature).is_some_and(|p| p.verify(key)) {
                 return Ok(token.claims);
             }
@@ -87,10 +98,21 @@ impl Verifier {
     ) -> Result<(Token<'t>, &[TrustedKey]), Error> {
         let token = Token::parse(bytes)?;
         let keys = self.keys_for(token.key_id);
-        if keys.is_empty() {
-            return Err(Error::UnknownKey(token.key_id));
-        }
         let c = &token.claims;
+        // The trust list's word on the key: the first refusal is reported unless another key
+        // with the same id allows the token.
+        let mut refusal = Err(Error::UnknownKey(token.key_id));
+        for key in keys {
+            match key.allows(c.issued_at, now, self.skew_secs) {
+                Ok(()) => {
+                    refusal = Ok(());
+                    break;
+                }
+                Err(e) if refusal == Err(Error::UnknownKey(token.key_id)) => refusal = Err(e),
+                Err(_) => {}
+            }
+        }
+        refusal?;
         if now >= c.expires_at.saturating_add(self.skew_secs) {
             return Err(Error::Expired {
                 by_secs: now.seconds_since(c.expires_at),

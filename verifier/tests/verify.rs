@@ -320,6 +320,7 @@ fn policy_admits_or_denies_with_every_reason() {
             .collect::<ColourSet>(),
         max_test_age_secs: Some(48 * 3600),
         min_doses: 2,
+        ..Policy::default()
     };
     let h = 3600;
     assert!(

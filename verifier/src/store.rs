@@ -1,0 +1,353 @@
+//! A verifier's trust data: the pinned root key, the trust list it signed, the revocation
+//! set, and the clock floor, with every rule about accepting new data.
+
+use alloc::vec::Vec;
+
+use qrseal_core::lists::{
+    ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationList, TRUST_LIST_DOMAIN, TrustList,
+    list_signed_message,
+};
+use qrseal_core::{Claims, SIGNATURE_LEN, SubjectId, Timestamp};
+
+use crate::revocations::RevocationSet;
+use crate::signature::Prepared;
+use crate::{Error, TrustedKey, Verifier};
+
+/// Which trust data is stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrustData {
+    /// The trust list.
+    TrustList,
+    /// The revocation set.
+    Revocations,
+}
+
+/// Trust data past its next-update-by time plus the grace period: the token verified, but
+/// against data that may be out of date. The caller's [`crate::Policy`] decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Stale {
+    /// Which data (the more overdue, if both are).
+    pub data: TrustData,
+    /// Seconds since that data was issued.
+    pub age_secs: u64,
+    /// Seconds since its next-update-by time.
+    pub overdue_secs: u64,
+}
+
+/// A token that verified against the trust data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The token's claims.
+    pub claims: Claims,
+    /// Set when the trust data is stale: see [`Stale`].
+    pub stale: Option<Stale>,
+}
+
+/// What a scanner keeps across restarts so that neither its clock nor its trust data can be
+/// wound back: the clock floor and the newest sequence numbers it has accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Checkpoint {
+    /// The newest signed time seen.
+    pub clock_floor: Timestamp,
+    /// The newest trust-list sequence accepted (0: none).
+    pub trust_list_sequence: u64,
+    /// The newest revocation sequence accepted (0: none).
+    pub revocation_sequence: u64,
+}
+
+impl Checkpoint {
+    /// Length of [`Checkpoint::to_bytes`].
+    pub const LEN: usize = 4 + 3 * 8;
+    const MAGIC: [u8; 4] = *b"QSCP";
+
+    /// `QSCP` then the three fields as u64 little-endian.
+    pub fn to_bytes(&self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        out[..4].copy_from_slice(&Self::MAGIC);
+        out[4..12].copy_from_slice(&self.clock_floor.unix().to_le_bytes());
+        out[12..20].copy_from_slice(&self.trust_list_sequence.to_le_bytes());
+        out[20..28].copy_from_slice(&self.revocation_sequence.to_le_bytes());
+        out
+    }
+
+    /// Reads what [`Checkpoint::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint, Error> {
+        let bytes: &[u8; Self::LEN] = bytes
+            .try_into()
+            .map_err(|_| Error::InvalidCheckpoint("not 28 bytes"))?;
+        if bytes[..4] != Self::MAGIC {
+            return Err(Error::InvalidCheckpoint("does not start with QSCP"));
+        }
+        let u = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        Ok(Checkpoint {
+            clock_floor: Timestamp::from_unix(u(4)),
+            trust_list_sequence: u(12),
+            revocation_sequence: u(20),
+        })
+    }
+}
+
+/// Everything a scanner trusts, and the verifier built from it.
+///
+/// Built from the pinned root public key; [`TrustStore::load_trust_list`] installs the
+/// issuer keys a root-signed trust list names, [`TrustStore::load_revocations`] installs a
+/// full revocation list or applies a delta, and [`TrustStore::verify`] checks a token
+/// against all of it. A load that fails changes nothing.
+///
+/// The store keeps a clock floor, the newest signed time it has seen (list issue times and
+/// the issue times of tokens that verified); a `now` more than the clock skew before it is
+/// refused with [`Error::ClockBehind`]. [`TrustStore::checkpoint`] and
+/// [`TrustStore::restore`] carry the floor and the sequence numbers across restarts.
+#[derive(Clone, Debug)]
+pub struct TrustStore {
+    root: TrustedKey,
+    verifier: Verifier,
+    trust: Option<ListInfo>,
+    revocations: Option<RevocationSet>,
+    floor: Checkpoint,
+    grace_secs: u64,
+}
+
+impl TrustStore {
+    /// How long past its next-update-by time data is still fresh by default: 24 hours.
+    pub const DEFAULT_GRACE_SECS: u64 = 24 * 3600;
+
+    /// A store pinning `root`, holding no trust list yet (every token is then refused as
+    /// signed by an unknown key).
+    pub fn new(root: TrustedKey) -> TrustStore {
+        TrustStore {
+            root,
+            verifier: Verifier::new([]),
+            trust: None,
+            revocations: None,
+            floor: Checkpoint::default(),
+            grace_secs: Self::DEFAULT_GRACE_SECS,
+        }
+    }
+
+    /// Sets the clock skew tolerated on tokens, key windows and the clock floor (default
+    /// [`Verifier::DEFAULT_CLOCK_SKEW_SECS`]).
+    pub fn with_clock_skew(mut self, skew_secs: u64) -> TrustStore {
+        self.verifier = self.verifier.with_clock_skew(skew_secs);
+        self
+    }
+
+    /// Sets how long past its next-update-by time trust data stays fresh.
+    pub fn with_grace(mut self, grace_secs: u64) -> TrustStore {
+        self.grace_secs = grace_secs;
+        self
+    }
+
+    /// The verifier built from the current trust list (key checks, no revocations, no
+    /// clock floor).
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The header of the trust list held.
+    pub fn trust_list(&self) -> Option<ListInfo> {
+        self.trust
+    }
+
+    /// The header of the newest revocation list or delta applied.
+    pub fn revocations(&self) -> Option<ListInfo> {
+        self.revocations.as_ref().map(|r| r.info)
+    }
+
+    /// How many subjects are revoked.
+    pub fn revoked_count(&self) -> usize {
+        self.revocations.as_ref().map_or(0, RevocationSet::len)
+    }
+
+    /// Bytes the revocation set holds on the heap (16 an entry plus a prefix index).
+    pub fn revocation_heap_bytes(&self) -> usize {
+        self.revocations
+            .as_ref()
+            .map_or(0, RevocationSet::heap_bytes)
+    }
+
+    /// The time before which `subject`'s tokens are revoked, if they are. Never allocates.
+    pub fn revoked_before(&self, subject: &SubjectId) -> Option<Timestamp> {
+        self.revocations.as_ref()?.revoked_before(subject)
+    }
+
+    /// The clock floor and the newest sequence numbers accepted, to save across restarts.
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.floor
+    }
+
+    /// Raises the clock floor and the lowest acceptable sequence numbers to a saved
+    /// checkpoint's (never lowers them).
+    pub fn restore(&mut self, saved: &Checkpoint) {
+        let f = &mut self.floor;
+        f.clock_floor = f.clock_floor.max(saved.clock_floor);
+        f.trust_list_sequence = f.trust_list_sequence.max(saved.trust_list_sequence);
+        f.revocation_sequence = f.revocation_sequence.max(saved.revocation_sequence);
+    }
+
+    /// Installs a trust list: it must name the pinned root, its signature must verify, and
+    /// its sequence must not be lower than any accepted before. Its keys replace the
+    /// previous list's. Returns the list's header.
+    pub fn load_trust_list(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
+        let list = TrustList::parse(bytes)?;
+        if list.root_key_id != self.root.key_id() {
+            return Err(Error::WrongRoot(list.root_key_id));
+        }
+        if !signed_by(&self.root, TRUST_LIST_DOMAIN, list.body, list.signature) {
+            return Err(Error::ForgedList);
+        }
+        let held = self.floor.trust_list_sequence;
+        if list.info.sequence < held {
+            return Err(Error::Rollback {
+                held,
+                got: list.info.sequence,
+            });
+        }
+        let keys = list
+            .keys()
+            .map(|entry| TrustedKey::from_entry(&entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        let skew = self.verifier.skew_secs();
+        self.verifier = Verifier::new(keys).with_clock_skew(skew);
+        self.trust = Some(list.info);
+        self.floor.trust_list_sequence = list.info.sequence;
+        self.raise_floor(list.info.issued_at);
+        Ok(list.info)
+    }
+
+    /// Installs a full revocation list or applies a delta. The signer must be a key of the
+    /// trust list held, never compromised, whose signing window holds the list's issue time;
+    /// the signature must verify. A full list must not be older than the sequence held; a
+    /// delta must carry exactly the next sequence. Returns the list's header.
+    pub fn load_revocations(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
+        let list = RevocationList::parse(bytes)?;
+        let signers = self.verifier.keys_for(list.signer);
+        let allowed = signers
+            .iter()
+            .filter(|k| k.may_sign_at(list.info.issued_at) && k.compromised_since().is_none());
+        let mut any_allowed = false;
+        let mut verified = false;
+        for key in allowed {
+            any_allowed = true;
+            if signed_by(key, REVOCATION_LIST_DOMAIN, list.body, list.signature) {
+                verified = true;
+                break;
+            }
+        }
+        if !any_allowed {
+            return Err(Error::UnknownListSigner(list.signer));
+        }
+        if !verified {
+            return Err(Error::ForgedList);
+        }
+        let held = self
+            .revocations
+            .as_ref()
+            .map_or(0, |r| r.info.sequence)
+            .max(self.floor.revocation_sequence);
+        let got = list.info.sequence;
+        let next = match list.kind {
+            RevocationKind::Full if got < held => return Err(Error::Rollback { held, got }),
+            RevocationKind::Full => RevocationSet::new(list.info, list.raw_entries().to_vec()),
+            RevocationKind::Delta => match &self.revocations {
+                Some(_) if got <= held => return Err(Error::DeltaOutOfOrder { held, got }),
+                Some(current) if got == held + 1 => current.merged(list.info, list.raw_entries()),
+                // A gap, or no full list to apply the delta to.
+                _ => return Err(Error::DeltaGap { held, got }),
+            },
+        };
+        self.revocations = Some(next);
+        self.floor.revocation_sequence = got;
+        self.raise_floor(list.info.issued_at);
+        Ok(list.info)
+    }
+
+    fn raise_floor(&mut self, t: Timestamp) {
+        self.floor.clock_floor = self.floor.clock_floor.max(t);
+    }
+
+    fn check_clock(&self, now: Timestamp) -> Result<(), Error> {
+        let floor = self.floor.clock_floor;
+        if now.saturating_add(self.verifier.skew_secs()) < floor {
+            return Err(Error::ClockBehind {
+                by_secs: floor.seconds_since(now),
+            });
+        }
+        Ok(())
+    }
+
+    /// Trust data past its next-update-by time plus the grace period at `now`, if any.
+    pub fn staleness(&self, now: Timestamp) -> Option<Stale> {
+        let lists = [
+            (TrustData::TrustList, self.trust),
+            (TrustData::Revocations, self.revocations()),
+        ];
+        lists
+            .into_iter()
+            .filter_map(|(data, info)| {
+                let info = info?;
+                (now >= info.next_update_by.saturating_add(self.grace_secs)).then(|| Stale {
+                    data,
+                    age_secs: now.seconds_since(info.issued_at),
+                    overdue_secs: now.seconds_since(info.next_update_by),
+                })
+            })
+            .max_by_key(|s| s.overdue_secs)
+    }
+
+    /// Verifies a token (either text form) at `now` against the trust data.
+    ///
+    /// Checks, in order: the clock against the floor ([`Error::ClockBehind`]); everything
+    /// [`Verifier::verify`] checks, with the trust list's key windows and compromise times;
+    /// then revocation ([`Error::Revoked`]). A token that passes raises the clock floor to
+    /// its issue time and comes back with [`Verified::stale`] set if the trust data is
+    /// stale. Never allocates.
+    pub fn verify(&mut self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
+        self.check_clock(now)?;
+        let claims = self.verifier.verify(token_text, now)?;
+        self.accept(claims, now)
+    }
+
+    /// Verifies many tokens at `now`, as [`TrustStore::verify`] would one by one, with
+    /// signatures checked in batches ([`Verifier::verify_batch`]).
+    pub fn verify_batch(
+        &mut self,
+        token_texts: &[&str],
+        now: Timestamp,
+    ) -> Vec<Result<Verified, Error>> {
+        if let Err(e) = self.check_clock(now) {
+            return token_texts.iter().map(|_| Err(e)).collect();
+        }
+        let results = self.verifier.verify_batch(token_texts, now);
+        results
+            .into_iter()
+            .map(|r| r.and_then(|claims| self.accept(claims, now)))
+            .collect()
+    }
+
+    fn accept(&mut self, claims: Claims, now: Timestamp) -> Result<Verified, Error> {
+        if let Some(before) = self.revoked_before(&claims.subject)
+            && claims.issued_at < before
+        {
+            return Err(Error::Revoked { before });
+        }
+        self.raise_floor(claims.issued_at);
+        Ok(Verified {
+            claims,
+            stale: self.staleness(now),
+        })
+    }
+}
+
+fn signed_by(
+    key: &TrustedKey,
+    domain: &'static [u8],
+    body: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> bool {
+    Prepared::new(key, &list_signed_message(domain, body), signature).is_some_and(|p| p.verify(key))
+}
