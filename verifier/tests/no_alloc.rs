@@ -85,3 +85,84 @@ fn verify_and_policy_do_not_allocate() {
         after - before
     );
 }
+
+#[test]
+fn trust_store_verify_and_revocation_lookup_do_not_allocate() {
+    use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
+    use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+    use qrseal_verifier::TrustStore;
+
+    let now = Timestamp::from_unix(1_795_248_000);
+    let root = IssuerKey::from_secret_bytes([9; 32]);
+    let issuer = Issuer::new(
+        IssuerKey::from_secret_bytes([1; 32]),
+        SubjectSecret::from_bytes([2; 32]),
+    );
+    let info = ListInfo {
+        sequence: 1,
+        issued_at: now.saturating_sub(3600),
+        next_update_by: now.saturating_add(3600),
+    };
+    let list = sign_trust_list(
+        &root,
+        &info,
+        &[new_key_entry(
+            issuer.key().public_key(),
+            Timestamp::from_unix(0),
+        )],
+    )
+    .unwrap();
+    let revoked = issuer.subject("R1").unwrap();
+    let entries: Vec<Revocation> = (0..1000u32)
+        .map(|i| Revocation {
+            subject: qrseal_core::SubjectId({
+                let mut s = [0u8; 12];
+                s[..4].copy_from_slice(&i.wrapping_mul(2_654_435_761).to_be_bytes());
+                s
+            }),
+            issued_before: now,
+        })
+        .chain([Revocation {
+            subject: revoked,
+            issued_before: now,
+        }])
+        .collect();
+    let revocations =
+        sign_revocations(issuer.key(), RevocationKind::Full, &info, &entries).unwrap();
+    let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key()).unwrap());
+    store.load_trust_list(&list).unwrap();
+    store.load_revocations(&revocations).unwrap();
+    let ok = issuer
+        .issue(
+            &Status::new(issuer.subject("X1").unwrap(), Colour::Green),
+            now,
+        )
+        .unwrap()
+        .qr_text();
+    let bad = issuer
+        .issue(&Status::new(revoked, Colour::Green), now.saturating_sub(60))
+        .unwrap()
+        .qr_text();
+    let policy = Policy::default();
+    assert!(store.verify(&ok, now).is_ok());
+
+    WATCHED.with(|w| w.set(true));
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let mut admitted = 0;
+    for _ in 0..10 {
+        let v = store.verify(&ok, now).unwrap();
+        admitted += usize::from(policy.evaluate_verified(&v, now).admitted());
+        assert!(store.verify(&bad, now).is_err());
+        assert!(store.verify(&ok, Timestamp::from_unix(0)).is_err());
+        assert!(store.revoked_before(&revoked).is_some());
+    }
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    WATCHED.with(|w| w.set(false));
+    assert_eq!(admitted, 10);
+    assert_eq!(
+        after - before,
+        0,
+        "store verify allocated {} times",
+        after - before
+    );
+}
