@@ -102,6 +102,45 @@ impl Checkpoint {
 /// the issue times of tokens that verified); a `now` more than the clock skew before it is
 /// refused with [`Error::ClockBehind`]. [`TrustStore::checkpoint`] and
 /// [`TrustStore::restore`] carry the floor and the sequence numbers across restarts.
+///
+/// ```
+/// use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
+/// use qrseal_core::{Colour, Timestamp};
+/// use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+/// use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+/// use qrseal_verifier::{Error, TrustStore, TrustedKey};
+///
+/// let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?;
+/// let day = |n: u64| now.saturating_add(n * 86_400);
+/// let info = |sequence| ListInfo { sequence, issued_at: now, next_update_by: day(1) };
+///
+/// // Publisher side: the offline root key vouches for the issuer key.
+/// let root = IssuerKey::from_secret_bytes([1; 32]);
+/// let issuer_key = IssuerKey::from_secret_bytes([2; 32]);
+/// let entry = new_key_entry(issuer_key.public_key(), now);
+/// let issuer = Issuer::new(issuer_key, SubjectSecret::from_bytes([3; 32]));
+/// let trust_list = sign_trust_list(&root, &info(1), &[entry])?;
+/// let subject = issuer.subject("110101199003078888")?;
+/// let old = issuer.issue(&Status::new(subject, Colour::Green), now)?;
+/// // The holder's status worsens: every token issued before this instant is revoked.
+/// let later = now.saturating_add(60);
+/// let revoked = Revocation { subject, issued_before: later };
+/// let revocations = sign_revocations(issuer.key(), RevocationKind::Full, &info(1), &[revoked])?;
+///
+/// // Scanner side: pins the root public key only.
+/// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?).with_grace(3600);
+/// store.load_trust_list(&trust_list)?;
+/// store.load_revocations(&revocations)?;
+/// assert_eq!(store.verify(&old.qr_text(), later), Err(Error::Revoked { before: later }));
+/// let refreshed = issuer.issue(&Status::new(subject, Colour::Red), later)?;
+/// assert_eq!(store.verify(&refreshed.qr_text(), later)?.claims.colour, Colour::Red);
+/// // No update for an hour past the promised time plus the grace: still verified, but
+/// // flagged for the policy to decide.
+/// let at = day(1).saturating_add(2 * 3600);
+/// let token = issuer.issue(&Status::new(subject, Colour::Red), at)?;
+/// assert_eq!(store.verify(&token.qr_text(), at)?.stale.map(|s| s.overdue_secs), Some(7200));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TrustStore {
     root: TrustedKey,
