@@ -24,6 +24,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A scanner that follows key rotation and revocation holds a [`TrustStore`] instead: it pins
+//! the root public key, installs root-signed trust lists and issuer-signed revocation lists
+//! (full or delta) with rollback protection, keeps a clock floor, and flags stale trust data
+//! for the [`Policy`] to decide on. See its documentation for an example.
+//!
 //! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
 //! Signature rule: see [`signature`].
 #![no_std]
