@@ -85,6 +85,15 @@ pub enum Error {
         /// Seconds from `now` to that signed time.
         by_secs: u64,
     },
+    /// The revocation data loaded is older than a restored [`crate::Checkpoint`] requires
+    /// (lost or rolled-back revocation files): no token is verified until it catches up.
+    #[error("revocation data is at sequence {loaded}, older than the {required} last seen")]
+    RevocationsBehind {
+        /// The sequence loaded (0: none).
+        loaded: u64,
+        /// The sequence the checkpoint requires.
+        required: u64,
+    },
     /// A trust or revocation list is not well formed; nothing was changed.
     #[error("malformed list: {0}")]
     MalformedList(ListError),
@@ -148,6 +157,7 @@ impl Error {
             Error::OutsideSigningWindow(_) => "outside_signing_window",
             Error::Revoked { .. } => "revoked",
             Error::ClockBehind { .. } => "clock_behind",
+            Error::RevocationsBehind { .. } => "revocations_behind",
             Error::MalformedList(e) => e.code(),
             Error::WrongRoot(_) => "wrong_root",
             Error::UnknownListSigner(_) => "unknown_list_signer",

@@ -220,7 +220,11 @@ impl TrustStore {
     }
 
     /// Raises the clock floor and the lowest acceptable sequence numbers to a saved
-    /// checkpoint's (never lowers them).
+    /// checkpoint's (never lowers them). A trust list older than the checkpoint's is then
+    /// refused on load; revocation data is reloaded as usual (the full list, then the deltas
+    /// since), and until it reaches the checkpoint's sequence [`TrustStore::verify`] refuses
+    /// every token with [`Error::RevocationsBehind`], so that losing or rolling back the
+    /// revocation files cannot let a revoked token through.
     pub fn restore(&mut self, saved: &Checkpoint) {
         let f = &mut self.floor;
         f.clock_floor = f.clock_floor.max(saved.clock_floor);
@@ -260,8 +264,8 @@ impl TrustStore {
 
     /// Installs a full revocation list or applies a delta. The signer must be a key of the
     /// trust list held, never compromised, whose signing window holds the list's issue time;
-    /// the signature must verify. A full list must not be older than the sequence held; a
-    /// delta must carry exactly the next sequence. Returns the list's header.
+    /// the signature must verify. A full list must not be older than the revocation data
+    /// loaded; a delta must carry exactly the next sequence. Returns the list's header.
     pub fn load_revocations(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
         let list = RevocationList::parse(bytes)?;
         let signers = self.verifier.keys_for(list.signer);
@@ -283,11 +287,10 @@ impl TrustStore {
         if !verified {
             return Err(Error::ForgedList);
         }
-        let held = self
-            .revocations
-            .as_ref()
-            .map_or(0, |r| r.info.sequence)
-            .max(self.floor.revocation_sequence);
+        // Measured against the data loaded, not a restored checkpoint's sequence: after a
+        // restart a scanner reloads its full list and the deltas since, and only the end
+        // state has to reach the checkpoint (verify refuses tokens until it does).
+        let held = self.revocations.as_ref().map_or(0, |r| r.info.sequence);
         let got = list.info.sequence;
         let next = match list.kind {
             RevocationKind::Full if got < held => return Err(Error::Rollback { held, got }),
@@ -300,7 +303,7 @@ impl TrustStore {
             },
         };
         self.revocations = Some(next);
-        self.floor.revocation_sequence = got;
+        self.floor.revocation_sequence = self.floor.revocation_sequence.max(got);
         self.raise_floor(list.info.issued_at);
         Ok(list.info)
     }
@@ -309,7 +312,14 @@ impl TrustStore {
         self.floor.clock_floor = self.floor.clock_floor.max(t);
     }
 
-    fn check_clock(&self, now: Timestamp) -> Result<(), Error> {
+    /// The checks made before any token is read: the clock against the floor, and the
+    /// revocation data against the sequence a restored checkpoint requires.
+    fn check_state(&self, now: Timestamp) -> Result<(), Error> {
+        let required = self.floor.revocation_sequence;
+        let loaded = self.revocations().map_or(0, |r| r.sequence);
+        if loaded < required {
+            return Err(Error::RevocationsBehind { loaded, required });
+        }
         let floor = self.floor.clock_floor;
         if now.saturating_add(self.verifier.skew_secs()) < floor {
             return Err(Error::ClockBehind {
@@ -340,13 +350,15 @@ impl TrustStore {
 
     /// Verifies a token (either text form) at `now` against the trust data.
     ///
-    /// Checks, in order: the clock against the floor ([`Error::ClockBehind`]); everything
+    /// Checks, in order: that the revocation data is not older than a restored checkpoint
+    /// requires ([`Error::RevocationsBehind`]); the clock against the floor
+    /// ([`Error::ClockBehind`]); everything
     /// [`Verifier::verify`] checks, with the trust list's key windows and compromise times;
     /// then revocation ([`Error::Revoked`]). A token that passes raises the clock floor to
     /// its issue time and comes back with [`Verified::stale`] set if the trust data is
     /// stale. Never allocates.
     pub fn verify(&mut self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
-        self.check_clock(now)?;
+        self.check_state(now)?;
         let claims = self.verifier.verify(token_text, now)?;
         self.accept(claims, now)
     }
@@ -358,7 +370,7 @@ impl TrustStore {
         token_texts: &[&str],
         now: Timestamp,
     ) -> Vec<Result<Verified, Error>> {
-        if let Err(e) = self.check_clock(now) {
+        if let Err(e) = self.check_state(now) {
             return token_texts.iter().map(|_| Err(e)).collect();
         }
         let results = self.verifier.verify_batch(token_texts, now);

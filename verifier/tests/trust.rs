@@ -683,3 +683,54 @@ fn plain_verifier_keys_are_trusted_at_all_times() {
     let tok = token(&k1, "A", Colour::Green, t(0));
     assert!(v.verify(&tok.qr_text(), t(H)).is_ok());
 }
+
+#[test]
+fn after_a_restart_revocations_must_catch_up_with_the_checkpoint() {
+    let k1 = issuer(1);
+    let list = trust_list(1, t(0), &[new_key_entry(k1.key().public_key(), t(0))]);
+    let full = revocations(
+        &k1,
+        RevocationKind::Full,
+        1,
+        t(H),
+        &[revoke(&k1, "A", t(H))],
+    );
+    let d2 = revocations(
+        &k1,
+        RevocationKind::Delta,
+        2,
+        t(2 * H),
+        &[revoke(&k1, "B", t(2 * H))],
+    );
+    let d3 = revocations(&k1, RevocationKind::Delta, 3, t(3 * H), &[]);
+    let mut running = store();
+    running.load_trust_list(&list).unwrap();
+    for l in [&full, &d2, &d3] {
+        running.load_revocations(l).unwrap();
+    }
+    let saved = running.checkpoint();
+    assert_eq!(saved.revocation_sequence, 3);
+
+    let tok = token(&k1, "B", Colour::Green, t(H));
+    let mut restarted = store();
+    restarted.restore(&saved);
+    restarted.load_trust_list(&list).unwrap();
+    // The revocation files were lost, or an attacker left only the old full list.
+    let behind = |loaded| {
+        Err(Error::RevocationsBehind {
+            loaded,
+            required: 3,
+        })
+    };
+    assert_eq!(restarted.verify(&tok.qr_text(), t(4 * H)), behind(0));
+    restarted.load_revocations(&full).unwrap();
+    assert_eq!(restarted.verify(&tok.qr_text(), t(4 * H)), behind(1));
+    // Replaying the deltas since brings it back, and B's old token is revoked again.
+    restarted.load_revocations(&d2).unwrap();
+    restarted.load_revocations(&d3).unwrap();
+    assert_eq!(
+        restarted.verify(&tok.qr_text(), t(4 * H)),
+        Err(Error::Revoked { before: t(2 * H) })
+    );
+    assert_eq!(restarted.checkpoint(), running.checkpoint());
+}
