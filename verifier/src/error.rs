@@ -100,8 +100,9 @@ pub enum Error {
     /// A trust list names a root key other than the one this verifier pins.
     #[error("trust list is signed by root key {0}, not the pinned root")]
     WrongRoot(KeyId),
-    /// A revocation list is signed by a key the trust list does not hold, or one not allowed
-    /// to sign at the list's issue time.
+    /// A revocation list is signed by a key the trust list does not hold, one marked
+    /// compromised (at any time), or one whose signing window does not hold the list's issue
+    /// time.
     #[error("revocation list is signed by key {0}, not a trusted issuer key at its issue time")]
     UnknownListSigner(KeyId),
     /// Saved checkpoint bytes are not a checkpoint.

@@ -82,12 +82,6 @@ impl TrustedKey {
         Ok(())
     }
 
-    /// Whether the key may sign at `t`: inside its signing window and not compromised by
-    /// then. Used for revocation lists, which issuer keys sign.
-    pub(crate) fn may_sign_at(&self, t: Timestamp) -> bool {
-        self.signing.contains(t) && self.compromised_since.is_none_or(|since| t < since)
-    }
-
     /// Reads a public key from PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo), as
     /// written by `qrseal keygen` to `issuer.pub`.
     pub fn from_public_key_pem(pem: &str) -> Result<TrustedKey, Error> {

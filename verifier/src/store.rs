@@ -269,9 +269,9 @@ impl TrustStore {
     pub fn load_revocations(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
         let list = RevocationList::parse(bytes)?;
         let signers = self.verifier.keys_for(list.signer);
-        let allowed = signers
-            .iter()
-            .filter(|k| k.may_sign_at(list.info.issued_at) && k.compromised_since().is_none());
+        let allowed = signers.iter().filter(|k| {
+            k.signing_window().contains(list.info.issued_at) && k.compromised_since().is_none()
+        });
         let mut any_allowed = false;
         let mut verified = false;
         for key in allowed {
@@ -345,6 +345,7 @@ impl TrustStore {
                     overdue_secs: now.seconds_since(info.next_update_by),
                 })
             })
+            // On a tie the later item wins: the revocation set, the data that changes fastest.
             .max_by_key(|s| s.overdue_secs)
     }
 
