@@ -37,10 +37,25 @@ pub(crate) enum Command {
     Render(RenderArgs),
     /// Decode a token and print every field WITHOUT checking its signature or dates.
     Inspect(InspectArgs),
-    /// Verify a token offline against DIR/issuer.pub and apply a checkpoint policy.
+    /// Verify a token offline against DIR/issuer.pub, or a root key, its trust list and
+    /// revocation lists, and apply a checkpoint policy.
     Verify(VerifyArgs),
     /// Walk through the whole flow with a throwaway key: issue, draw, scan, verify.
     Demo(DemoArgs),
+    /// Make a new root key, which signs trust lists: DIR/root.key and DIR/root.pub.
+    RootKeygen(RootKeygenArgs),
+    /// Publish a trust list signed by the root key: the issuer keys verifiers accept.
+    TrustList(TrustListArgs),
+    /// Rotate to a new issuer key and publish the next trust list.
+    Rotate(RotateArgs),
+    /// Revoke the tokens of holders (by ID number) issued before a time; publish with
+    /// `publish-revocations`.
+    Revoke(RevokeArgs),
+    /// Sign the pending revocations: the next full revocation list and a delta.
+    PublishRevocations(PublishRevocationsArgs),
+    /// Print the header and entries of a trust list or revocation list WITHOUT checking its
+    /// signature.
+    InspectList(InspectListArgs),
 }
 
 /// Arguments of `qrseal keygen`.
@@ -155,16 +170,31 @@ pub(crate) struct InspectArgs {
 /// Arguments of `qrseal verify`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["text", "image"])))]
+#[command(group(clap::ArgGroup::new("trusted").required(true).args(["keys", "root"])))]
 #[command(after_help = "\
-Exit codes: 0 valid and admitted; 1 rejected (not a valid token: empty, damaged, forged, \
-expired, not yet valid, unknown key, or no QR code in the image); 2 usage error, or a file, \
-image or key that cannot be read; 3 valid but denied by the policy.
+Trust either one issuer key (--keys DIR) or a root key and what it signed: --root root.pub \
+--trust trust.qstl, and optionally revocation lists, applied in the order given (a full \
+list, then its deltas: --revocations full.qsrl --revocations delta-00000002.qsrl). With \
+--checkpoint FILE, the clock floor and the newest list sequence numbers are read from FILE \
+(if it exists) and saved back to it, so that neither the clock nor the lists can be wound \
+back between runs.
 
-The default policy admits green only and requires no test and no vaccination.
+Exit codes: 0 valid and admitted; 1 rejected (not a valid token: empty, damaged, forged, \
+expired, not yet valid, unknown key, key compromised or not accepted, revoked, clock behind \
+the newest signed time seen, or no QR code in the image); 2 usage error, or a file, image, \
+key, trust list, revocation list or checkpoint that cannot be read or is refused (forged, \
+rolled back, a delta missing); 3 valid but denied by the policy.
+
+The default policy admits green only and requires no test and no vaccination. Trust data \
+past its next update plus --grace (default 24h) is stale: the token still verifies, with a \
+warning, and is denied once the data is more than --max-stale (default 72h) past its next \
+update.
 
 --json prints one object: result (admitted, denied or rejected), code (the stable error \
 code when rejected, else null), message, claims (when valid, else null) and denials (a list \
-of reasons, empty unless denied).")]
+of reasons, empty unless denied), denial_codes (their stable codes, such as colour or \
+stale_trust_data) and stale (with --root: null, or data (trust_list or revocations), age_secs \
+and overdue_secs when the trust data is stale).")]
 pub(crate) struct VerifyArgs {
     /// Token text in QR or URL form, or `-` to read it from stdin.
     #[arg(value_name = "TEXT")]
@@ -174,7 +204,26 @@ pub(crate) struct VerifyArgs {
     pub(crate) image: Option<PathBuf>,
     /// Directory holding issuer.pub, the issuer public key to trust.
     #[arg(long, value_name = "DIR")]
-    pub(crate) keys: PathBuf,
+    pub(crate) keys: Option<PathBuf>,
+    /// The root public key to pin (root.pub from `qrseal root-keygen`); needs --trust.
+    #[arg(long, value_name = "FILE", requires = "trust")]
+    pub(crate) root: Option<PathBuf>,
+    /// The trust list signed by the root key.
+    #[arg(long, value_name = "FILE", requires = "root", conflicts_with = "keys")]
+    pub(crate) trust: Option<PathBuf>,
+    /// A revocation list or delta to apply, in the order given (repeatable).
+    #[arg(long, value_name = "FILE", requires = "root", conflicts_with = "keys")]
+    pub(crate) revocations: Vec<PathBuf>,
+    /// Read the saved clock floor and sequence numbers from FILE if it exists; save them
+    /// back after the run.
+    #[arg(long, value_name = "FILE", requires = "root", conflicts_with = "keys")]
+    pub(crate) checkpoint: Option<PathBuf>,
+    /// How long past its next update trust data stays fresh [default: 24h].
+    #[arg(long, value_name = "DURATION", requires = "root", conflicts_with = "keys", value_parser = parse_duration)]
+    pub(crate) grace: Option<std::time::Duration>,
+    /// Deny tokens when trust data is more than this past its next update [default: 72h].
+    #[arg(long, value_name = "DURATION", requires = "root", conflicts_with = "keys", value_parser = parse_duration)]
+    pub(crate) max_stale: Option<std::time::Duration>,
     /// Time to verify at [default: the system clock].
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub(crate) now: Option<Timestamp>,
@@ -206,6 +255,152 @@ pub(crate) struct DemoArgs {
     pub(crate) out: Option<PathBuf>,
 }
 
+/// Arguments of `qrseal root-keygen`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+root.key is created with mode 0600; keep it offline. Existing keys are never overwritten: if \
+either file exists, nothing is written and the exit code is 2. Give DIR/root.pub to \
+verifiers (`qrseal verify --root DIR/root.pub`).")]
+pub(crate) struct RootKeygenArgs {
+    /// Directory for root.key and root.pub (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+}
+
+/// Arguments of `qrseal trust-list`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The new list carries over every key of --previous (whose root signature is checked first) \
+with sequence number one higher; without --previous it is sequence 1. It is issued at --now \
+and promises the next list by --now + --valid-for. KEYID is the 8-hex-digit key id that \
+`qrseal keygen` and `qrseal inspect-list` print.
+
+--retire stops a key signing at --now; its tokens stay accepted for the longest a token can \
+live. --compromised KEYID@TIME makes every token of the key invalid from TIME on, whatever \
+its issue time says.
+
+Example:
+  qrseal trust-list --root root --add-issuer keys --out trust.qstl
+  qrseal trust-list --root root --previous trust.qstl --retire 1a2b3c4d --out trust.qstl")]
+pub(crate) struct TrustListArgs {
+    /// Directory holding root.key.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) root: PathBuf,
+    /// Where to write the trust list (replaced whole, atomically).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The current trust list, whose keys the new one carries over (may be the --out file).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) previous: Option<PathBuf>,
+    /// Add KEYDIR/issuer.pub as an active key signing from --now (repeatable). Tokens it
+    /// issued before --now do not verify against the list.
+    #[arg(long, value_name = "KEYDIR")]
+    pub(crate) add_issuer: Vec<PathBuf>,
+    /// Retire the key with this id at --now (repeatable).
+    #[arg(long, value_name = "KEYID")]
+    pub(crate) retire: Vec<String>,
+    /// Mark the key compromised since TIME (repeatable).
+    #[arg(long, value_name = "KEYID@TIME", value_parser = parse_compromise)]
+    pub(crate) compromised: Vec<(String, Timestamp)>,
+    /// How long until the next list is due [default: 7d].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) valid_for: Option<std::time::Duration>,
+    /// Issue time of the list [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+}
+
+/// Arguments of `qrseal rotate`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Makes a new issuer key set in --new (issuer.key and issuer.pub new; subject.key copied from \
+--old, so that every holder keeps the same subject hash), then replaces --trust with the \
+next trust list: every active key stops signing at --at and stays accepted for the longest \
+a token can live, so tokens already issued keep verifying; the new key signs from --at. \
+Publish the list before --at so scanners know the new key before its first token. If \
+anything fails, --trust is left as it was.")]
+pub(crate) struct RotateArgs {
+    /// Directory holding root.key.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) root: PathBuf,
+    /// The current trust list; replaced by the next one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust: PathBuf,
+    /// The current issuer key set (must be in the trust list).
+    #[arg(long, value_name = "KEYDIR")]
+    pub(crate) old: PathBuf,
+    /// Directory for the new issuer key set (created; never overwritten).
+    #[arg(long, value_name = "KEYDIR")]
+    pub(crate) new: PathBuf,
+    /// When the new key takes over [default: --now].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) at: Option<Timestamp>,
+    /// How long until the next trust list is due [default: 7d].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) valid_for: Option<std::time::Duration>,
+    /// Issue time of the trust list [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+}
+
+/// Arguments of `qrseal revoke`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each ID number is hashed with KEYDIR/subject.key, as `qrseal issue` does, and appended to \
+REVDIR/pending (one line: subject hex, then the time as Unix seconds). Nothing is published \
+until `qrseal publish-revocations`. Tokens issued at or after --before are not affected: \
+the holder's refreshed token verifies.")]
+pub(crate) struct RevokeArgs {
+    /// Directory holding subject.key (and issuer.key).
+    #[arg(long, value_name = "KEYDIR")]
+    pub(crate) keys: PathBuf,
+    /// Revocation directory (created if missing).
+    #[arg(long, value_name = "REVDIR")]
+    pub(crate) revocations: PathBuf,
+    /// The holder's ID number (repeatable).
+    #[arg(long, value_name = "ID", required = true)]
+    pub(crate) id: Vec<String>,
+    /// Revoke tokens issued before this time [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) before: Option<Timestamp>,
+}
+
+/// Arguments of `qrseal publish-revocations`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Reads REVDIR/full.qsrl (the current full list, sequence N) if it exists and REVDIR/pending, \
+then writes REVDIR/delta-<N+1>.qsrl (the pending entries only; it may be empty, which still \
+moves the next-update time on) and REVDIR/full.qsrl at sequence N+1, signed with \
+KEYDIR/issuer.key, and empties the pending file. The first run writes full.qsrl at \
+sequence 1 and no delta. Files are replaced atomically; on an error nothing changes.
+
+The signing key must be in the verifiers' trust list and allowed to sign at --now.")]
+pub(crate) struct PublishRevocationsArgs {
+    /// Directory holding issuer.key.
+    #[arg(long, value_name = "KEYDIR")]
+    pub(crate) keys: PathBuf,
+    /// Revocation directory (pending entries, full list, deltas).
+    #[arg(long, value_name = "REVDIR")]
+    pub(crate) revocations: PathBuf,
+    /// How long until the next list is due [default: 24h].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) valid_for: Option<std::time::Duration>,
+    /// Issue time of the lists [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+}
+
+/// Arguments of `qrseal inspect-list`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Nothing printed by inspect-list has been verified. Exit code 1 if FILE is not a well-formed \
+trust list or revocation list.")]
+pub(crate) struct InspectListArgs {
+    /// A trust list (.qstl) or revocation list (.qsrl).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+}
+
 fn parse_time(s: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
 }
@@ -226,6 +421,15 @@ fn parse_ecc(s: &str) -> Result<Ecc, String> {
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 90m, 24h, 2d)"))
+}
+
+/// `KEYID@TIME`, e.g. `1a2b3c4d@2026-11-21T08:00:00Z`.
+fn parse_compromise(s: &str) -> Result<(String, Timestamp), String> {
+    let Some((key_id, time)) = s.split_once('@') else {
+        return Err("expected KEYID@TIME, e.g. 1a2b3c4d@2026-11-21T08:00:00Z".to_owned());
+    };
+    let time = parse_time(time).map_err(|e| format!("compromise time: {e}"))?;
+    Ok((key_id.to_owned(), time))
 }
 
 /// `RESULT@TIME`, e.g. `negative@2026-11-20T09:30:00Z`.

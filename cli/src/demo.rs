@@ -2,10 +2,12 @@
 
 use std::fmt::Display;
 
+use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
-use qrseal_core::{Colour, DisplayHint, TestRecord, TestResult, Vaccination};
+use qrseal_core::{Colour, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
+use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
-use qrseal_verifier::{Policy, TrustedKey, Verifier};
+use qrseal_verifier::{Policy, TrustStore, TrustedKey, Verifier};
 
 use crate::args::DemoArgs;
 use crate::fail::{Exit, Failure, Outcome};
@@ -20,7 +22,7 @@ const SAMPLE_HINT: &str = "张*明 ****1234";
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
 
-const STEPS: u32 = 6;
+const STEPS: u32 = 10;
 
 fn step(n: u32, what: &str) -> String {
     format!("[{n}/{STEPS}] {what}\n")
@@ -41,7 +43,8 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
     let key = IssuerKey::generate().map_err(|e| failed(1, e))?;
     let key_id = key.key_id();
     let public_pem = key.public_key_pem().map_err(|e| failed(1, e))?;
-    let issuer = Issuer::new(key, SubjectSecret::generate().map_err(|e| failed(1, e))?);
+    let secret = SubjectSecret::generate().map_err(|e| failed(1, e))?;
+    let issuer = Issuer::new(key, secret.clone());
     out(&[
         step(
             1,
@@ -147,22 +150,155 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
     if !decision.admitted() {
         return Err(failed(6, format!("the default policy {verdict}")));
     }
+    out("VALID: admitted.\n\n")?;
+
+    trust_walkthrough(&issuer, secret, &qr_text, now)?;
+
     out(&format!(
-        "VALID: admitted. Every step succeeded.\n\n\
+        "Every step succeeded.\n\n\
          Next, with keys of your own:\n  \
          qrseal keygen --dir keys\n  \
          qrseal issue --keys keys --id {SAMPLE_ID} --colour green > token.txt\n  \
          qrseal render - --png token.png < token.txt\n  \
          qrseal verify --image token.png --keys keys\n  \
-         qrseal inspect - < token.txt\n"
+         qrseal inspect - < token.txt\n\n\
+         With a root key, a trust list and revocations (a key signs from when it is \
+         listed):\n  \
+         qrseal root-keygen --dir root\n  \
+         qrseal keygen --dir keys2\n  \
+         qrseal trust-list --root root --add-issuer keys2 --out trust.qstl\n  \
+         qrseal issue --keys keys2 --id {SAMPLE_ID} --colour green > token2.txt\n  \
+         qrseal verify - --root root/root.pub --trust trust.qstl < token2.txt\n  \
+         qrseal revoke --keys keys2 --revocations rev --id {SAMPLE_ID}\n  \
+         qrseal publish-revocations --keys keys2 --revocations rev\n  \
+         qrseal verify - --root root/root.pub --trust trust.qstl \
+         --revocations rev/full.qsrl < token2.txt\n"
     ))?;
     Ok(Exit::Ok)
 }
 
-fn sample_status(
+/// Steps 7 to 10: the same token under a root key, a trust list, a key rotation and a
+/// revocation list, all in memory, on a simulated clock that moves on an hour a step.
+fn trust_walkthrough(
     issuer: &Issuer,
-    now: qrseal_core::Timestamp,
-) -> Result<Status, Box<dyn std::error::Error>> {
+    secret: SubjectSecret,
+    token: &str,
+    now: Timestamp,
+) -> Result<(), Failure> {
+    out(
+        "Scanners in the field pin a root key instead: it signs a trust list of issuer keys, \
+         so issuer\nkeys can be rotated and holders revoked without touching the scanners. \
+         (In memory; the simulated\nclock moves on an hour a step.)\n\n",
+    )?;
+    let hour = |n: u64| now.saturating_add(n * HOUR);
+    let rejected = |n: u32| {
+        move |e: qrseal_verifier::Error| failed(n, format!("REJECTED: {e} ({})", e.code()))
+    };
+
+    // 7. A root key; trust list 1 names the issuer key from step 1.
+    let root = IssuerKey::generate().map_err(|e| failed(7, e))?;
+    let pinned = TrustedKey::from_bytes(&root.public_key()).map_err(|e| failed(7, e))?;
+    let mut keys = vec![new_key_entry(issuer.key().public_key(), now)];
+    let list =
+        sign_trust_list(&root, &list_info(1, now, 7 * DAY), &keys).map_err(|e| failed(7, e))?;
+    let mut store = TrustStore::new(pinned);
+    store.load_trust_list(&list).map_err(rejected(7))?;
+    store.verify(token, now).map_err(rejected(7))?;
+    out(&[
+        step(
+            7,
+            "Made a root key and a trust list naming the issuer key; the token verifies",
+        ),
+        field("root key id", root.key_id()),
+        field(
+            "trust list",
+            format!("sequence 1, {} bytes, 1 key", list.len()),
+        ),
+    ]
+    .concat())?;
+
+    // 8. Rotate to a new issuer key (same subject secret): trust list 2.
+    let new_key = IssuerKey::generate().map_err(|e| failed(8, e))?;
+    // The subject secret stays: a holder's subject must not change with the key.
+    let new_issuer = Issuer::new(new_key, secret);
+    keys = rotate_keys(&keys, new_issuer.key().public_key(), hour(1)).map_err(|e| failed(8, e))?;
+    let list =
+        sign_trust_list(&root, &list_info(2, hour(1), 7 * DAY), &keys).map_err(|e| failed(8, e))?;
+    store.load_trust_list(&list).map_err(rejected(8))?;
+    store.verify(token, hour(1)).map_err(rejected(8))?;
+    out(&[
+        step(
+            8,
+            "Rotated to a new issuer key; the old key's token still verifies",
+        ),
+        field("new key id", new_issuer.key().key_id()),
+        field(
+            "trust list",
+            "sequence 2: old key retired, accepted until its tokens expire",
+        ),
+    ]
+    .concat())?;
+
+    // 9. Revoke the holder: their tokens issued before now are invalid.
+    let subject = new_issuer.subject(SAMPLE_ID).map_err(|e| failed(9, e))?;
+    let revocation = Revocation {
+        subject,
+        issued_before: hour(2),
+    };
+    let revocations = sign_revocations(
+        new_issuer.key(),
+        RevocationKind::Full,
+        &list_info(1, hour(2), DAY),
+        &[revocation],
+    )
+    .map_err(|e| failed(9, e))?;
+    store.load_revocations(&revocations).map_err(rejected(9))?;
+    match store.verify(token, hour(2)) {
+        Err(e @ qrseal_verifier::Error::Revoked { .. }) => out(&[
+            step(
+                9,
+                "Revoked the holder (by ID number, hashed with the subject secret)",
+            ),
+            field("old token", format!("REJECTED: {e} ({})", e.code())),
+        ]
+        .concat())?,
+        Ok(_) => return Err(failed(9, "the revoked token still verifies")),
+        Err(e) => return Err(rejected(9)(e)),
+    }
+
+    // 10. The holder's refreshed token, issued after the revocation, verifies.
+    let status = sample_status(&new_issuer, hour(2)).map_err(|e| failed(10, e))?;
+    let refreshed = new_issuer
+        .issue(&status, hour(2))
+        .map_err(|e| failed(10, e))?;
+    let verified = store
+        .verify(&refreshed.qr_text(), hour(2))
+        .map_err(rejected(10))?;
+    let decision = Policy::default().evaluate_verified(&verified, hour(2));
+    if !decision.admitted() {
+        return Err(failed(10, "the refreshed token is not admitted"));
+    }
+    out(&[
+        step(
+            10,
+            "Issued a refreshed token with the new key; it verifies and is admitted",
+        ),
+        field("issued at", verified.claims.issued_at),
+        "\n".to_owned(),
+    ]
+    .concat())?;
+    Ok(())
+}
+
+fn list_info(sequence: u64, issued_at: Timestamp, valid_for: u64) -> ListInfo {
+    ListInfo {
+        sequence,
+        issued_at,
+        next_update_by: issued_at.saturating_add(valid_for),
+    }
+}
+
+fn sample_status(issuer: &Issuer, now: Timestamp) -> Result<Status, Box<dyn std::error::Error>> {
     let last_dose = now
         .saturating_sub(120 * DAY)
         .date()

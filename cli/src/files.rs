@@ -82,27 +82,58 @@ pub(crate) fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>,
 /// flushed to disk, then renamed over `path`. On failure the temporary file is removed and
 /// `path` is left as it was.
 pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Failure> {
-    let cannot = |e: io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
-    let name = path.file_name().ok_or_else(|| {
-        Failure::usage(format!("cannot write {}: not a file name", path.display()))
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let (tmp, mut file) = create_temp(dir, name).map_err(cannot)?;
-    let written = file
-        .write_all(contents)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&tmp, path)
-        });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(cannot(e));
+    Staged::new(path, contents)?.commit()
+}
+
+/// A file written in full to a temporary name next to its destination and flushed to disk,
+/// waiting to be renamed into place by [`Staged::commit`]. Dropped uncommitted, the
+/// temporary file is removed. Staging every file of a change before committing any keeps
+/// the window in which only part of it is visible to a few renames.
+pub(crate) struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    pub(crate) fn new(path: &Path, contents: &[u8]) -> Result<Staged, Failure> {
+        let name = path.file_name().ok_or_else(|| {
+            Failure::usage(format!("cannot write {}: not a file name", path.display()))
+        })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let (tmp, mut file) = create_temp(dir, name).map_err(|e| cannot_write(path, &e))?;
+        let staged = Staged {
+            tmp,
+            path: path.to_path_buf(),
+            committed: false,
+        };
+        file.write_all(contents)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| cannot_write(path, &e))?;
+        Ok(staged)
     }
-    Ok(())
+
+    /// Renames the temporary file over the destination.
+    pub(crate) fn commit(mut self) -> Result<(), Failure> {
+        fs::rename(&self.tmp, &self.path).map_err(|e| cannot_write(&self.path, &e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn cannot_write(path: &Path, e: &io::Error) -> Failure {
+    Failure::usage(format!("cannot write {}: {e}", path.display()))
 }
 
 /// Creates a new, exclusive temporary file `.NAME.PID-N.tmp` in `dir`.

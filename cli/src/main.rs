@@ -1,5 +1,6 @@
 //! `qrseal`: make issuer keys, issue health-status tokens, render them as QR codes, inspect
-//! and verify them offline. All token logic lives in the `qrseal-core`, `qrseal-issuer` and
+//! and verify them offline; make a root key, publish trust lists and revocation lists, and
+//! rotate issuer keys. All token logic lives in the `qrseal-core`, `qrseal-issuer` and
 //! `qrseal-verifier` crates; this binary parses arguments, reads and writes files, prints,
 //! and maps outcomes to exit codes:
 //!
@@ -25,7 +26,9 @@ mod inspect;
 mod issue;
 mod keygen;
 mod render;
+mod revoke;
 mod show;
+mod trust;
 mod verify;
 
 use args::{Cli, Command};
@@ -62,6 +65,12 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(&a),
         Command::Verify(a) => verify::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::RootKeygen(a) => trust::root_keygen(&a),
+        Command::TrustList(a) => trust::trust_list(&a),
+        Command::Rotate(a) => trust::rotate(&a),
+        Command::Revoke(a) => revoke::revoke(&a),
+        Command::PublishRevocations(a) => revoke::publish(&a),
+        Command::InspectList(a) => trust::inspect_list(&a),
     };
     let outcome = outcome.and_then(|exit| files::flush_stdout().map(|()| exit));
     match outcome {

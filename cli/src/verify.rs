@@ -1,15 +1,19 @@
-//! `qrseal verify`: check a token offline against a trusted public key, then a policy.
+//! `qrseal verify`: check a token offline against a trusted public key, or against a root
+//! key, its trust list and revocation lists; then a policy.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use qrseal_core::Claims;
+use qrseal_core::{Claims, Timestamp};
 use qrseal_issuer::keyfile::ISSUER_PUB_FILE;
-use qrseal_verifier::{Decision, Error, Policy, TrustedKey, Verifier, frame};
+use qrseal_verifier::{
+    Checkpoint, Decision, Denial, Error, Policy, Stale, TrustData, TrustStore, TrustedKey,
+    Verifier, frame,
+};
 use serde_json::json;
 
 use crate::args::VerifyArgs;
 use crate::fail::{Exit, Failure, Outcome};
-use crate::files::{now_or_clock, out, read_bounded, token_text};
+use crate::files::{now_or_clock, out, read_bounded, token_text, write_atomic};
 use crate::show::{claims_json, claims_text, field, json_line};
 
 /// The largest image file read.
@@ -18,21 +22,45 @@ pub(crate) const MAX_IMAGE_FILE: u64 = 32 * 1024 * 1024;
 /// The largest public key file read.
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
+/// The largest trust list file read (1024 keys take about 80 KB).
+pub(crate) const MAX_TRUST_LIST_FILE: u64 = 1024 * 1024;
+
+/// The largest revocation list file read (16 bytes a subject: about 16 million subjects).
+pub(crate) const MAX_REVOCATION_FILE: u64 = 256 * 1024 * 1024;
+
+/// The largest checkpoint file read.
+const MAX_CHECKPOINT_FILE: u64 = 1024;
+
 pub(crate) fn run(args: &VerifyArgs) -> Outcome {
     let now = now_or_clock(args.now)?;
-    let mut verifier = Verifier::new([load_trusted_key(&args.keys)?]);
-    if let Some(skew) = args.skew {
-        verifier = verifier.with_clock_skew(skew.as_secs());
-    }
-    let policy = policy(args);
+    let mut policy = policy(args);
     let text = match (&args.text, &args.image) {
         (Some(text), _) => Ok(token_text(text)?),
         (None, Some(path)) => read_image(path)?,
         (None, None) => return Err(Failure::usage("give the token TEXT or --image FILE")),
     };
-    let verdict = match text.and_then(|t| verifier.verify(&t, now)) {
-        Ok(claims) => Verdict::Valid(claims, policy.evaluate(&claims, now)),
-        Err(e) => Verdict::Rejected(e),
+    let verdict = match (&args.keys, &args.root, &args.trust) {
+        (Some(keys), _, _) => {
+            let mut verifier = Verifier::new([load_trusted_key(keys)?]);
+            if let Some(skew) = args.skew {
+                verifier = verifier.with_clock_skew(skew.as_secs());
+            }
+            match text.and_then(|t| verifier.verify(&t, now)) {
+                Ok(claims) => Verdict::Valid(claims, policy.evaluate(&claims, now), None),
+                Err(e) => Verdict::Rejected(e),
+            }
+        }
+        (None, Some(root), Some(trust)) => {
+            if let Some(max) = args.max_stale {
+                policy.max_stale_secs = Some(max.as_secs());
+            }
+            verify_with_store(args, root, trust, text, now, &policy)?
+        }
+        _ => {
+            return Err(Failure::usage(
+                "give --keys DIR, or --root FILE and --trust FILE",
+            ));
+        }
     };
     out(&if args.json {
         json_line(&verdict.json())
@@ -42,10 +70,97 @@ pub(crate) fn run(args: &VerifyArgs) -> Outcome {
     Ok(verdict.exit())
 }
 
+/// Verifies against a root key, the trust list it signed and revocation lists, carrying the
+/// clock floor and sequence numbers in the --checkpoint file.
+fn verify_with_store(
+    args: &VerifyArgs,
+    root: &Path,
+    trust: &Path,
+    text: Result<String, Error>,
+    now: Timestamp,
+    policy: &Policy,
+) -> Result<Verdict, Failure> {
+    let mut store = TrustStore::new(load_public_key(root, "root public key")?);
+    if let Some(skew) = args.skew {
+        store = store.with_clock_skew(skew.as_secs());
+    }
+    if let Some(grace) = args.grace {
+        store = store.with_grace(grace.as_secs());
+    }
+    let saved = match &args.checkpoint {
+        Some(path) => read_checkpoint(path)?,
+        None => None,
+    };
+    if let Some(saved) = &saved {
+        store.restore(saved);
+    }
+    let verdict = load_lists(&mut store, trust, &args.revocations).map(|()| {
+        match text.and_then(|t| store.verify(&t, now)) {
+            Ok(verified) => Verdict::Valid(
+                verified.claims,
+                policy.evaluate_verified(&verified, now),
+                verified.stale,
+            ),
+            Err(e) => Verdict::Rejected(e),
+        }
+    });
+    // Whatever was accepted before a failure stays accepted: save it.
+    if let Some(path) = &args.checkpoint {
+        let checkpoint = store.checkpoint();
+        if saved != Some(checkpoint) {
+            write_atomic(path, &checkpoint.to_bytes())?;
+        }
+    }
+    verdict
+}
+
+fn load_lists(
+    store: &mut TrustStore,
+    trust: &Path,
+    revocations: &[PathBuf],
+) -> Result<(), Failure> {
+    let bytes = read_bounded(trust, MAX_TRUST_LIST_FILE, "trust list")?;
+    store
+        .load_trust_list(&bytes)
+        .map_err(|e| list_refused("trust list", trust, e))?;
+    for path in revocations {
+        let bytes = read_bounded(path, MAX_REVOCATION_FILE, "revocation list")?;
+        store
+            .load_revocations(&bytes)
+            .map_err(|e| list_refused("revocation list", path, e))?;
+    }
+    Ok(())
+}
+
+/// A list file the trust store refused: exit 2, with the error's code.
+pub(crate) fn list_refused(what: &str, path: &Path, e: Error) -> Failure {
+    Failure::usage(format!(
+        "{what} {} refused: {e} ({})",
+        path.display(),
+        e.code()
+    ))
+}
+
+/// The saved checkpoint, or `None` if the file does not exist yet.
+fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>, Failure> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
+    let bytes = read_bounded(path, MAX_CHECKPOINT_FILE, "checkpoint")?;
+    Checkpoint::from_bytes(&bytes)
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("checkpoint {}: {e} ({})", path.display(), e.code())))
+}
+
 /// Reads DIR/issuer.pub.
 pub(crate) fn load_trusted_key(dir: &Path) -> Result<TrustedKey, Failure> {
-    let path = dir.join(ISSUER_PUB_FILE);
-    let bytes = read_bounded(&path, MAX_KEY_FILE, "public key")?;
+    load_public_key(&dir.join(ISSUER_PUB_FILE), "public key")
+}
+
+/// Reads a public key PEM file (SubjectPublicKeyInfo), such as issuer.pub or root.pub.
+pub(crate) fn load_public_key(path: &Path, what: &str) -> Result<TrustedKey, Failure> {
+    let bytes = read_bounded(path, MAX_KEY_FILE, what)?;
     let pem = std::str::from_utf8(&bytes).map_err(|_| {
         Failure::usage(format!(
             "{}: not a PEM public key (not text)",
@@ -83,66 +198,109 @@ fn policy(args: &VerifyArgs) -> Policy {
 }
 
 enum Verdict {
-    Valid(Claims, Decision),
+    Valid(Claims, Decision, Option<Stale>),
     Rejected(Error),
 }
 
 impl Verdict {
     fn exit(&self) -> Exit {
         match self {
-            Verdict::Valid(_, d) if d.admitted() => Exit::Ok,
+            Verdict::Valid(_, d, _) if d.admitted() => Exit::Ok,
             Verdict::Valid(..) => Exit::Denied,
             Verdict::Rejected(_) => Exit::Rejected,
         }
     }
 
-    fn denials(&self) -> Vec<String> {
+    fn denials(&self) -> Vec<Denial> {
         match self {
-            Verdict::Valid(_, d) => d.denials().map(|r| r.to_string()).collect(),
+            Verdict::Valid(_, d, _) => d.denials().collect(),
             Verdict::Rejected(_) => Vec::new(),
         }
     }
 
-    fn text(&self) -> String {
+    fn stale(&self) -> Option<Stale> {
         match self {
-            Verdict::Valid(claims, d) if d.admitted() => {
+            Verdict::Valid(_, _, stale) => *stale,
+            Verdict::Rejected(_) => None,
+        }
+    }
+
+    fn text(&self) -> String {
+        let reasons: Vec<String> = self.denials().iter().map(ToString::to_string).collect();
+        let mut text = match self {
+            Verdict::Valid(claims, d, _) if d.admitted() => {
                 format!("VALID: admitted\n{}", claims_text(claims))
             }
-            Verdict::Valid(claims, _) => format!(
+            Verdict::Valid(claims, ..) => format!(
                 "VALID: denied: {}\n{}",
-                self.denials().join("; "),
+                reasons.join("; "),
                 claims_text(claims)
             ),
             Verdict::Rejected(e) => format!("REJECTED: {e}\n{}", field("code", e.code())),
+        };
+        if let Some(stale) = self.stale() {
+            text.push_str(&format!(
+                "warning: {} is stale: {} past its next update (issued {} ago)\n",
+                data_name(stale.data),
+                hours(stale.overdue_secs),
+                hours(stale.age_secs)
+            ));
         }
+        text
     }
 
     fn json(&self) -> serde_json::Value {
         let denials = self.denials();
+        let reasons: Vec<String> = denials.iter().map(ToString::to_string).collect();
+        let codes: Vec<&str> = denials.iter().map(Denial::code).collect();
         let (result, code, message, claims) = match self {
-            Verdict::Valid(c, d) if d.admitted() => (
+            Verdict::Valid(c, d, _) if d.admitted() => (
                 "admitted",
                 None,
                 "authentic, in date and admitted by the policy".to_owned(),
                 Some(claims_json(c)),
             ),
-            Verdict::Valid(c, _) => (
+            Verdict::Valid(c, ..) => (
                 "denied",
                 None,
                 format!(
                     "authentic and in date, but denied by the policy: {}",
-                    denials.join("; ")
+                    reasons.join("; ")
                 ),
                 Some(claims_json(c)),
             ),
             Verdict::Rejected(e) => ("rejected", Some(e.code()), e.to_string(), None),
         };
+        let stale = self.stale().map(|s| {
+            json!({
+                "data": match s.data {
+                    TrustData::TrustList => "trust_list",
+                    TrustData::Revocations => "revocations",
+                },
+                "age_secs": s.age_secs,
+                "overdue_secs": s.overdue_secs,
+            })
+        });
         json!({
             "result": result,
             "code": code,
             "message": message,
             "claims": claims,
-            "denials": denials,
+            "denials": reasons,
+            "denial_codes": codes,
+            "stale": stale,
         })
     }
+}
+
+fn data_name(data: TrustData) -> &'static str {
+    match data {
+        TrustData::TrustList => "trust list",
+        TrustData::Revocations => "revocation list",
+    }
+}
+
+/// Seconds as `25h03m`.
+fn hours(secs: u64) -> String {
+    format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
 }

@@ -536,10 +536,578 @@ fn demo_runs_every_step() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("admitted"))
-        .stdout(predicate::str::contains("[6/6]"))
+        .stdout(predicate::str::contains("[10/10]"))
+        .stdout(predicate::str::contains("(revoked)"))
         .stdout(predicate::str::contains("QR version"))
         .stdout(predicate::str::contains("bytes"));
     assert!(fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     // Nothing but the PNG is written.
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+// Trust lists, rotation and revocation from files.
+
+const T0: &str = "2026-11-21T07:00:00Z";
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `qrseal ARGS`, expecting success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let out = qrseal()
+        .args(args)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// Runs `qrseal ARGS`, expecting exit 2 with one error line on stderr naming `code`.
+fn refused(args: &[&str], code: &str) {
+    qrseal()
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("qrseal: error: "))
+        .stderr(predicate::str::contains(code))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+/// `qrseal issue` for `id` at `now`.
+fn issue_at(keys: &Path, id: &str, now: &str) -> String {
+    ok(&[
+        "issue",
+        "--keys",
+        s(keys),
+        "--id",
+        id,
+        "--colour",
+        "green",
+        "--now",
+        now,
+    ])
+    .trim_end()
+    .to_owned()
+}
+
+/// A root key in DIR/root and an issuer key set in DIR/k1, listed by DIR/trust.qstl
+/// (sequence 1, issued at T0, next update a week later).
+struct Setup {
+    dir: TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = TempDir::new().unwrap();
+        let root = dir.path().join("root");
+        let out = ok(&["root-keygen", "--dir", s(&root)]);
+        assert!(out.contains("root.pub"), "{out}");
+        ok(&["keygen", "--dir", s(&dir.path().join("k1"))]);
+        let setup = Setup { dir };
+        let out = ok(&[
+            "trust-list",
+            "--root",
+            s(&setup.path("root")),
+            "--add-issuer",
+            s(&setup.path("k1")),
+            "--out",
+            s(&setup.path("trust.qstl")),
+            "--now",
+            T0,
+        ]);
+        assert!(out.contains("sequence 1"), "{out}");
+        assert!(out.contains("active"), "{out}");
+        setup
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `qrseal verify TEXT --root root/root.pub --trust FILE --now NOW --json` plus `extra`.
+    fn verify(&self, trust: &str, text: &str, now: &str, extra: &[&str]) -> (i32, Value) {
+        let root_pub = self.path("root").join("root.pub");
+        let a = qrseal()
+            .args(["verify", text, "--root", s(&root_pub), "--trust"])
+            .arg(self.path(trust))
+            .args(["--now", now, "--json"])
+            .args(extra)
+            .assert();
+        let code = a.get_output().status.code().unwrap();
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        assert!(code != 2, "verify failed: {stderr}");
+        (code, json_of(&a))
+    }
+
+    /// Like `verify`, expecting exit 2 (a refused file) with `code` on stderr.
+    fn verify_refused(&self, trust: &str, text: &str, now: &str, extra: &[&str], code: &str) {
+        let root_pub = self.path("root").join("root.pub");
+        let mut args = vec!["verify", text, "--root", s(&root_pub), "--now", now]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        args.push("--trust".to_owned());
+        args.push(s(&self.path(trust)).to_owned());
+        args.extend(extra.iter().map(|e| (*e).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&args, code);
+    }
+
+    /// `qrseal trust-list --root root --previous trust.qstl --out OUT --now NOW` plus `extra`.
+    fn next_trust_list(&self, out: &str, now: &str, extra: &[&str]) {
+        let (root, previous, out) = (self.path("root"), self.path("trust.qstl"), self.path(out));
+        let mut args = vec![
+            "trust-list",
+            "--root",
+            s(&root),
+            "--previous",
+            s(&previous),
+            "--out",
+            s(&out),
+            "--now",
+            now,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+    }
+}
+
+fn key_id_of(token: &str) -> String {
+    let a = qrseal().args(["inspect", token, "--json"]).assert().code(0);
+    json_of(&a)["key_id"].as_str().unwrap().to_owned()
+}
+
+fn subject_of(token: &str) -> String {
+    let a = qrseal().args(["inspect", token, "--json"]).assert().code(0);
+    json_of(&a)["subject"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn root_keygen_writes_a_private_key_and_never_overwrites() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("root");
+    ok(&["root-keygen", "--dir", s(&root)]);
+    let key = fs::read(root.join("root.key")).unwrap();
+    assert!(String::from_utf8_lossy(&key).contains("BEGIN PRIVATE KEY"));
+    let public = fs::read_to_string(root.join("root.pub")).unwrap();
+    assert!(public.contains("BEGIN PUBLIC KEY"));
+    #[cfg(unix)]
+    assert_eq!(mode(&root.join("root.key")), 0o600);
+    refused(&["root-keygen", "--dir", s(&root)], "refusing to overwrite");
+    assert_eq!(fs::read(root.join("root.key")).unwrap(), key);
+    assert_eq!(fs::read_dir(&root).unwrap().count(), 2);
+}
+
+#[test]
+fn trust_list_rotation_and_revocation_from_files() {
+    let t = Setup::new();
+    let (k1, k2, rev) = (t.path("k1"), t.path("k2"), t.path("rev"));
+    let t1 = issue_at(&k1, ID, NOW);
+    let (code, v) = t.verify("trust.qstl", &t1, LATER, &[]);
+    assert_eq!((code, v["result"].as_str()), (0, Some("admitted")));
+    assert_eq!(v["stale"], Value::Null);
+
+    // Rotate at 10:00, publishing at 09:30: a new key set with the same subject secret.
+    let out = ok(&[
+        "rotate",
+        "--root",
+        s(&t.path("root")),
+        "--trust",
+        s(&t.path("trust.qstl")),
+        "--old",
+        s(&k1),
+        "--new",
+        s(&k2),
+        "--at",
+        "2026-11-21T10:00:00Z",
+        "--now",
+        "2026-11-21T09:30:00Z",
+    ]);
+    assert!(
+        out.contains("sequence 2") && out.contains("retired"),
+        "{out}"
+    );
+    assert_eq!(
+        fs::read(k1.join("subject.key")).unwrap(),
+        fs::read(k2.join("subject.key")).unwrap()
+    );
+    assert_ne!(
+        fs::read(k1.join("issuer.key")).unwrap(),
+        fs::read(k2.join("issuer.key")).unwrap()
+    );
+    // Only the trust list was replaced: no temporary file is left.
+    let mut names: Vec<String> = fs::read_dir(t.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["k1", "k2", "root", "trust.qstl"]);
+
+    // The old key's token still verifies; the new key's does too, with the same subject.
+    let (code, _) = t.verify("trust.qstl", &t1, "2026-11-21T10:30:00Z", &[]);
+    assert_eq!(code, 0);
+    let t2 = issue_at(&k2, ID, "2026-11-21T10:30:00Z");
+    assert_eq!(subject_of(&t1), subject_of(&t2));
+    let (code, _) = t.verify("trust.qstl", &t2, "2026-11-21T11:00:00Z", &[]);
+    assert_eq!(code, 0);
+    // The old key signs nothing new.
+    let late = issue_at(&k1, ID, "2026-11-21T10:30:00Z");
+    let (code, v) = t.verify("trust.qstl", &late, "2026-11-21T11:00:00Z", &[]);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (1, Some("outside_signing_window"))
+    );
+
+    // Revoke the holder's tokens issued before 11:00 and publish: full list, sequence 1.
+    let out = ok(&[
+        "revoke",
+        "--keys",
+        s(&k2),
+        "--revocations",
+        s(&rev),
+        "--id",
+        ID,
+        "--before",
+        "2026-11-21T11:00:00Z",
+    ]);
+    assert!(out.contains(&subject_of(&t1)), "{out}");
+    let publish = |now: &str| {
+        ok(&[
+            "publish-revocations",
+            "--keys",
+            s(&k2),
+            "--revocations",
+            s(&rev),
+            "--now",
+            now,
+        ])
+    };
+    let out = publish("2026-11-21T11:00:00Z");
+    assert!(
+        out.contains("sequence 1") && !out.contains("delta"),
+        "{out}"
+    );
+    assert!(!rev.join("pending").exists());
+    let full1 = t.path("full-1.qsrl");
+    fs::copy(rev.join("full.qsrl"), &full1).unwrap();
+    let with_full1 = ["--revocations", s(&full1)];
+    for token in [&t1, &t2] {
+        let (code, v) = t.verify("trust.qstl", token, "2026-11-21T11:30:00Z", &with_full1);
+        assert_eq!((code, v["code"].as_str()), (1, Some("revoked")));
+    }
+    // A refreshed token, issued after the revocation time, verifies.
+    let t3 = issue_at(&k2, ID, "2026-11-21T11:30:00Z");
+    let (code, _) = t.verify("trust.qstl", &t3, "2026-11-21T12:00:00Z", &with_full1);
+    assert_eq!(code, 0);
+
+    // A second holder, revoked in a delta: sequence 2.
+    let other_id = "110101198001011234";
+    let other = issue_at(&k2, other_id, "2026-11-21T11:30:00Z");
+    ok(&[
+        "revoke",
+        "--keys",
+        s(&k2),
+        "--revocations",
+        s(&rev),
+        "--id",
+        other_id,
+        "--before",
+        "2026-11-21T12:00:00Z",
+    ]);
+    let out = publish("2026-11-21T12:00:00Z");
+    assert!(out.contains("delta-00000002.qsrl"), "{out}");
+    let delta = rev.join("delta-00000002.qsrl");
+    let with_delta = ["--revocations", s(&full1), "--revocations", s(&delta)];
+    let at = "2026-11-21T12:30:00Z";
+    let (code, _) = t.verify("trust.qstl", &other, at, &with_full1);
+    assert_eq!(code, 0, "not revoked by the first full list");
+    let (code, v) = t.verify("trust.qstl", &other, at, &with_delta);
+    assert_eq!((code, v["code"].as_str()), (1, Some("revoked")));
+    let (code, v) = t.verify("trust.qstl", &t1, at, &with_delta);
+    assert_eq!((code, v["code"].as_str()), (1, Some("revoked")));
+    let (code, _) = t.verify("trust.qstl", &t3, at, &with_delta);
+    assert_eq!(code, 0);
+    // The new full list holds both; a delta without its base list is refused.
+    let full2_path = rev.join("full.qsrl");
+    let full2 = ["--revocations", s(&full2_path)];
+    let (code, _) = t.verify("trust.qstl", &other, at, &full2);
+    assert_eq!(code, 1);
+    t.verify_refused(
+        "trust.qstl",
+        &t3,
+        at,
+        &["--revocations", s(&delta)],
+        "delta_gap",
+    );
+    let listing = ok(&["inspect-list", s(&rev.join("full.qsrl"))]);
+    assert!(listing.starts_with("NOT VERIFIED"), "{listing}");
+    assert!(listing.contains("revocation list (full)"), "{listing}");
+    assert!(listing.contains(&subject_of(&other)), "{listing}");
+    let listing = ok(&["inspect-list", s(&t.path("trust.qstl"))]);
+    assert!(listing.contains(&key_id_of(&t1)) && listing.contains(&key_id_of(&t2)));
+
+    // An empty delta still moves the sequence on.
+    let out = publish("2026-11-21T13:00:00Z");
+    assert!(
+        out.contains("delta-00000003.qsrl") && out.contains("0 new entries"),
+        "{out}"
+    );
+
+    // `verify --keys DIR` still works alongside.
+    verify(&k1, &t1, &[]).code(0);
+}
+
+#[test]
+fn forged_and_rolled_back_lists_and_a_clock_set_back_are_refused() {
+    let t = Setup::new();
+    let token = issue_at(&t.path("k1"), ID, NOW);
+
+    // A byte flipped anywhere in the signed bytes: forged_list.
+    let mut bytes = fs::read(t.path("trust.qstl")).unwrap();
+    let i = bytes.len() - 100; // inside the key entry
+    bytes[i] ^= 1;
+    fs::write(t.path("forged.qstl"), &bytes).unwrap();
+    t.verify_refused("forged.qstl", &token, LATER, &[], "forged_list");
+    let mut bytes = fs::read(t.path("trust.qstl")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    fs::write(t.path("forged.qstl"), &bytes).unwrap();
+    t.verify_refused("forged.qstl", &token, LATER, &[], "forged_list");
+    // The publisher refuses a forged previous list too.
+    refused(
+        &[
+            "trust-list",
+            "--root",
+            s(&t.path("root")),
+            "--previous",
+            s(&t.path("forged.qstl")),
+            "--out",
+            s(&t.path("next.qstl")),
+            "--now",
+            NOW,
+        ],
+        "forged_list",
+    );
+    assert!(!t.path("next.qstl").exists());
+    // A list signed by another root.
+    let other = Setup::new();
+    fs::copy(other.path("trust.qstl"), t.path("other.qstl")).unwrap();
+    t.verify_refused("other.qstl", &token, LATER, &[], "wrong_root");
+
+    // Sequence 2; with a checkpoint, sequence 1 is then a rollback.
+    t.next_trust_list("trust-2.qstl", "2026-11-21T07:30:00Z", &[]);
+    let checkpoint = t.path("scanner.ckpt");
+    let with_checkpoint = ["--checkpoint", s(&checkpoint)];
+    let (code, _) = t.verify("trust-2.qstl", &token, LATER, &with_checkpoint);
+    assert_eq!(code, 0);
+    assert_eq!(fs::read(&checkpoint).unwrap().len(), 28);
+    t.verify_refused("trust.qstl", &token, LATER, &with_checkpoint, "rollback");
+    let (code, _) = t.verify("trust.qstl", &token, LATER, &[]);
+    assert_eq!(code, 0, "without the checkpoint nothing is remembered");
+
+    // The checkpoint holds the newest signed time seen (the token's, 08:00): a clock set
+    // back to 07:50 is caught even though the token was valid then.
+    let (code, v) = t.verify(
+        "trust-2.qstl",
+        &token,
+        "2026-11-21T07:50:00Z",
+        &with_checkpoint,
+    );
+    assert_eq!((code, v["code"].as_str()), (1, Some("clock_behind")));
+    let (code, _) = t.verify("trust-2.qstl", &token, LATER, &with_checkpoint);
+    assert_eq!(code, 0);
+
+    // A damaged checkpoint is refused, not ignored.
+    fs::write(&checkpoint, b"not a checkpoint").unwrap();
+    t.verify_refused(
+        "trust-2.qstl",
+        &token,
+        LATER,
+        &with_checkpoint,
+        "invalid_checkpoint",
+    );
+}
+
+#[test]
+fn retired_and_compromised_keys() {
+    let t = Setup::new();
+    let k1 = t.path("k1");
+    let token = issue_at(&k1, ID, NOW);
+    let key_id = key_id_of(&token);
+
+    // Retired at 08:30: its earlier tokens verify, later ones do not.
+    t.next_trust_list(
+        "retired.qstl",
+        "2026-11-21T08:30:00Z",
+        &["--retire", &key_id],
+    );
+    let (code, _) = t.verify("retired.qstl", &token, LATER, &[]);
+    assert_eq!(code, 0);
+    let late = issue_at(&k1, ID, "2026-11-21T08:45:00Z");
+    let (code, v) = t.verify("retired.qstl", &late, LATER, &[]);
+    assert_eq!(
+        (code, v["code"].as_str()),
+        (1, Some("outside_signing_window"))
+    );
+
+    // Compromised since 08:30: from then on none of its tokens verify.
+    let compromised = format!("{key_id}@2026-11-21T08:30:00Z");
+    t.next_trust_list(
+        "bad.qstl",
+        "2026-11-21T08:40:00Z",
+        &["--compromised", &compromised],
+    );
+    let (code, v) = t.verify("bad.qstl", &token, LATER, &[]);
+    assert_eq!((code, v["code"].as_str()), (1, Some("key_compromised")));
+    let listing = ok(&["inspect-list", s(&t.path("bad.qstl"))]);
+    assert!(
+        listing.contains("compromised since 2026-11-21T08:30:00Z"),
+        "{listing}"
+    );
+
+    // Unknown key ids and keys listed twice are usage errors; nothing is written.
+    let root = t.path("root");
+    let previous = t.path("trust.qstl");
+    let base = [
+        "trust-list",
+        "--root",
+        s(&root),
+        "--previous",
+        s(&previous),
+        "--now",
+        LATER,
+        "--out",
+    ];
+    let out = t.path("never.qstl");
+    for extra in [
+        &["--retire", "00000000"][..],
+        &["--compromised", "00000000@2026-11-21T08:30:00Z"],
+        &["--add-issuer", s(&k1)],
+    ] {
+        let mut args = base.to_vec();
+        args.push(s(&out));
+        args.extend_from_slice(extra);
+        qrseal()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+        assert!(!out.exists());
+    }
+    // Rotating into an existing key directory changes nothing.
+    let before = fs::read(t.path("trust.qstl")).unwrap();
+    qrseal()
+        .args([
+            "rotate",
+            "--root",
+            s(&root),
+            "--trust",
+            s(&t.path("trust.qstl")),
+        ])
+        .args(["--old", s(&k1), "--new", s(&k1), "--now", LATER])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refusing to overwrite"));
+    assert_eq!(fs::read(t.path("trust.qstl")).unwrap(), before);
+}
+
+#[test]
+fn stale_trust_data_warns_then_denies() {
+    let t = Setup::new();
+    // A list issued at 07:00 promising the next by 08:00.
+    t.next_trust_list("short.qstl", T0, &["--valid-for", "1h"]);
+    let token = issue_at(&t.path("k1"), ID, NOW);
+    // Within the default 24 h grace: fresh.
+    let (code, v) = t.verify("short.qstl", &token, "2026-11-21T10:00:00Z", &[]);
+    assert_eq!((code, &v["stale"]), (0, &Value::Null));
+    // Past a 1 h grace: stale by 2 h, admitted with a warning.
+    let (code, v) = t.verify(
+        "short.qstl",
+        &token,
+        "2026-11-21T10:00:00Z",
+        &["--grace", "1h"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["stale"]["data"], "trust_list");
+    assert_eq!(v["stale"]["overdue_secs"], 7200);
+    let root_pub = t.path("root").join("root.pub");
+    let text = |extra: &[&str]| {
+        qrseal()
+            .args(["verify", &token, "--root", s(&root_pub), "--trust"])
+            .arg(t.path("short.qstl"))
+            .args(["--now", "2026-11-21T10:00:00Z", "--grace", "1h"])
+            .args(extra)
+            .assert()
+    };
+    text(&[]).code(0).stdout(predicate::str::contains(
+        "warning: trust list is stale: 2h00m past its next update",
+    ));
+    // More than --max-stale past its next update: denied.
+    text(&["--max-stale", "1h"])
+        .code(3)
+        .stdout(predicate::str::starts_with(
+            "VALID: denied: trust list is 2h00m",
+        ));
+    let (code, v) = t.verify(
+        "short.qstl",
+        &token,
+        "2026-11-21T10:00:00Z",
+        &["--grace", "1h", "--max-stale", "1h"],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(v["result"], "denied");
+    assert_eq!(v["denial_codes"], serde_json::json!(["stale_trust_data"]));
+}
+
+#[test]
+fn verify_needs_exactly_one_source_of_trust() {
+    let k = keys();
+    let qr = issue(k.path(), "green", &[]);
+    let dir = s(k.path());
+    let pub_file = k.path().join("issuer.pub");
+    let usage: &[&[&str]] = &[
+        &["verify", &qr],
+        &[
+            "verify",
+            &qr,
+            "--keys",
+            dir,
+            "--root",
+            s(&pub_file),
+            "--trust",
+            "t",
+        ],
+        &["verify", &qr, "--root", s(&pub_file)],
+        &["verify", &qr, "--keys", dir, "--trust", "t"],
+        &["verify", &qr, "--keys", dir, "--revocations", "r"],
+        &["verify", &qr, "--keys", dir, "--checkpoint", "c"],
+        &[
+            "trust-list",
+            "--root",
+            dir,
+            "--out",
+            "x",
+            "--compromised",
+            "abc",
+        ],
+        &["revoke", "--keys", dir, "--revocations", "r"],
+    ];
+    for args in usage {
+        qrseal()
+            .args(*args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with("qrseal: error: "))
+            .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+    }
+    // Not a list at all.
+    qrseal()
+        .args(["inspect-list"])
+        .arg(&pub_file)
+        .assert()
+        .code(1);
 }

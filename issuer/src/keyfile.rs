@@ -1,5 +1,6 @@
 //! Key files: `issuer.key` (PKCS#8 PEM, mode 0600), `issuer.pub` (SPKI PEM) and
-//! `subject.key` (PEM, mode 0600) in one directory.
+//! `subject.key` (PEM, mode 0600) in one directory; a root key, which signs trust lists, as
+//! `root.key` (PKCS#8 PEM, mode 0600) and `root.pub` (SPKI PEM).
 //!
 //! Files are written to a temporary name and linked into place, so a crash never leaves a
 //! half-written key, and linking fails rather than replacing a key that already exists.
@@ -16,20 +17,48 @@ pub const ISSUER_KEY_FILE: &str = "issuer.key";
 pub const ISSUER_PUB_FILE: &str = "issuer.pub";
 /// File name of the subject secret.
 pub const SUBJECT_KEY_FILE: &str = "subject.key";
+/// File name of the root's secret key.
+pub const ROOT_KEY_FILE: &str = "root.key";
+/// File name of the root's public key, the one verifiers pin.
+pub const ROOT_PUB_FILE: &str = "root.pub";
 
 /// Writes a new key set into `dir` (created if missing). Refuses, changing nothing, if any
 /// of the three files exists.
 pub fn save_new(dir: &Path, key: &IssuerKey, subject: &SubjectSecret) -> Result<(), Error> {
-    let files = [
-        (ISSUER_KEY_FILE, key.to_pkcs8_pem()?, true),
-        (
-            ISSUER_PUB_FILE,
-            zeroize::Zeroizing::new(key.public_key_pem()?),
-            false,
-        ),
-        (SUBJECT_KEY_FILE, subject.to_pem()?, true),
-    ];
-    for (name, _, _) in &files {
+    save_files(
+        dir,
+        &[
+            (ISSUER_KEY_FILE, key.to_pkcs8_pem()?, true),
+            (
+                ISSUER_PUB_FILE,
+                zeroize::Zeroizing::new(key.public_key_pem()?),
+                false,
+            ),
+            (SUBJECT_KEY_FILE, subject.to_pem()?, true),
+        ],
+    )
+}
+
+/// Writes a new root key into `dir` (created if missing): `root.key` and `root.pub`.
+/// Refuses, changing nothing, if either file exists.
+pub fn save_root(dir: &Path, root: &IssuerKey) -> Result<(), Error> {
+    save_files(
+        dir,
+        &[
+            (ROOT_KEY_FILE, root.to_pkcs8_pem()?, true),
+            (
+                ROOT_PUB_FILE,
+                zeroize::Zeroizing::new(root.public_key_pem()?),
+                false,
+            ),
+        ],
+    )
+}
+
+/// Writes `(name, contents, secret)` files into `dir`, all or none: refuses if any exists,
+/// and removes those already written if a later one fails.
+fn save_files(dir: &Path, files: &[(&str, zeroize::Zeroizing<String>, bool)]) -> Result<(), Error> {
+    for (name, _, _) in files {
         let path = dir.join(name);
         if path.exists() {
             return Err(Error::KeyFileExists(path));
@@ -46,7 +75,7 @@ pub fn save_new(dir: &Path, key: &IssuerKey, subject: &SubjectSecret) -> Result<
         source,
     })?;
     let mut written: Vec<PathBuf> = Vec::new();
-    for (name, contents, secret) in &files {
+    for (name, contents, secret) in files {
         match write_new(&dir.join(name), contents.as_bytes(), *secret) {
             Ok(path) => written.push(path),
             Err(e) => {
@@ -65,6 +94,11 @@ pub fn load(dir: &Path) -> Result<(IssuerKey, SubjectSecret), Error> {
     let key = IssuerKey::from_pkcs8_pem(&read_secret(&dir.join(ISSUER_KEY_FILE))?)?;
     let subject = SubjectSecret::from_pem(&read_secret(&dir.join(SUBJECT_KEY_FILE))?)?;
     Ok((key, subject))
+}
+
+/// Reads `root.key` from `dir`.
+pub fn load_root(dir: &Path) -> Result<IssuerKey, Error> {
+    IssuerKey::from_pkcs8_pem(&read_secret(&dir.join(ROOT_KEY_FILE))?)
 }
 
 fn read_secret(path: &Path) -> Result<zeroize::Zeroizing<String>, Error> {
@@ -123,4 +157,47 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<PathBuf, Erro
     drop(file);
     let _ = fs::remove_file(&tmp);
     result.map(|()| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_keys_are_private_never_overwritten_and_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let root_dir = dir.path().join("root");
+        let root = IssuerKey::generate().unwrap();
+        save_root(&root_dir, &root).unwrap();
+        assert_eq!(
+            load_root(&root_dir).unwrap().public_key(),
+            root.public_key()
+        );
+        let public = fs::read_to_string(root_dir.join(ROOT_PUB_FILE)).unwrap();
+        assert_eq!(public, root.public_key_pem().unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(root_dir.join(ROOT_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let other = IssuerKey::generate().unwrap();
+        assert!(matches!(
+            save_root(&root_dir, &other),
+            Err(Error::KeyFileExists(_))
+        ));
+        assert_eq!(
+            load_root(&root_dir).unwrap().public_key(),
+            root.public_key()
+        );
+        // A directory holding only root.pub: nothing is written.
+        let partial = dir.path().join("partial");
+        fs::create_dir(&partial).unwrap();
+        fs::write(partial.join(ROOT_PUB_FILE), "x").unwrap();
+        assert!(save_root(&partial, &root).is_err());
+        assert!(!partial.join(ROOT_KEY_FILE).exists());
+    }
 }

@@ -73,36 +73,84 @@ pub fn rotate_keys(
     }
     let mut out: Vec<KeyEntry> = keys
         .iter()
-        .map(|k| match k.state {
-            KeyState::Active => {
-                let until = k.signing.until.min(at);
-                KeyEntry {
-                    signing: Window {
-                        from: k.signing.from,
-                        until,
-                    },
-                    accepting: Window {
-                        from: k.accepting.from,
-                        until: k
-                            .accepting
-                            .until
-                            .min(until.saturating_add(u64::from(MAX_VALIDITY_SECS))),
-                    },
-                    state: KeyState::Retired,
-                    ..*k
-                }
-            }
-            KeyState::Retired | KeyState::Compromised { .. } => *k,
-        })
-        .collect();
-    if out
-        .iter()
-        .any(|k| k.signing.from >= k.signing.until || k.accepting.from >= k.accepting.until)
-    {
-        return Err(Error::Rotation(
-            "the rotation time is before an active key's signing window starts",
-        ));
-    }
+        .map(|k| retire_key(k, at))
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            Error::Rotation("the rotation time is before an active key's signing window starts")
+        })?;
     out.push(new_key_entry(new_key, at));
     Ok(out)
+}
+
+/// `key` retired at `at`, as [`rotate_keys`] retires the active keys: it signs until `at`
+/// (or its earlier end) and its tokens are accepted until [`MAX_VALIDITY_SECS`] after that,
+/// so that every token it signed lives out its validity. A key that is not active is
+/// returned as it is. An error if `at` is not after the start of its signing window.
+pub fn retire_key(key: &KeyEntry, at: Timestamp) -> Result<KeyEntry, Error> {
+    if key.state != KeyState::Active {
+        return Ok(*key);
+    }
+    let until = key.signing.until.min(at);
+    let retired = KeyEntry {
+        signing: Window {
+            from: key.signing.from,
+            until,
+        },
+        accepting: Window {
+            from: key.accepting.from,
+            until: key
+                .accepting
+                .until
+                .min(until.saturating_add(u64::from(MAX_VALIDITY_SECS))),
+        },
+        state: KeyState::Retired,
+        ..*key
+    };
+    if retired.signing.from >= retired.signing.until
+        || retired.accepting.from >= retired.accepting.until
+    {
+        return Err(Error::Rotation(
+            "the retirement time is before the key's signing window starts",
+        ));
+    }
+    Ok(retired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(secs: u64) -> Timestamp {
+        Timestamp::from_unix(secs)
+    }
+
+    #[test]
+    fn retiring_matches_rotation_and_keeps_other_states() {
+        let active = new_key_entry([7; PUBLIC_KEY_LEN], t(1000));
+        let retired = retire_key(&active, t(5000)).unwrap();
+        assert_eq!(retired.state, KeyState::Retired);
+        assert_eq!(
+            retired.signing,
+            Window {
+                from: t(1000),
+                until: t(5000)
+            }
+        );
+        assert_eq!(
+            retired.accepting.until,
+            t(5000 + u64::from(MAX_VALIDITY_SECS))
+        );
+        let rotated = rotate_keys(&[active], [8; PUBLIC_KEY_LEN], t(5000)).unwrap();
+        assert_eq!(rotated[0], retired);
+        // Retiring again changes nothing; so does retiring a compromised key.
+        assert_eq!(retire_key(&retired, t(6000)).unwrap(), retired);
+        let compromised = KeyEntry {
+            state: KeyState::Compromised { since: t(2000) },
+            ..active
+        };
+        assert_eq!(retire_key(&compromised, t(6000)).unwrap(), compromised);
+        // Not before the key starts signing.
+        assert!(retire_key(&active, t(1000)).is_err());
+        assert!(rotate_keys(&[active], [8; PUBLIC_KEY_LEN], t(999)).is_err());
+    }
 }

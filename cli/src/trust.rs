@@ -1,0 +1,321 @@
+//! Trust lists from the command line: `qrseal root-keygen`, `qrseal trust-list`,
+//! `qrseal rotate`, and `qrseal inspect-list`, which prints any list file.
+
+use std::path::Path;
+
+use qrseal_core::lists::{
+    KeyEntry, KeyState, ListInfo, REVOCATION_LIST_MAGIC, RevocationList, TRUST_LIST_MAGIC,
+    TrustList, Window,
+};
+use qrseal_core::{KeyId, Timestamp};
+use qrseal_issuer::keyfile::{self, ISSUER_PUB_FILE, ROOT_KEY_FILE, ROOT_PUB_FILE};
+use qrseal_issuer::publish::{new_key_entry, retire_key, rotate_keys, sign_trust_list};
+use qrseal_issuer::{IssuerKey, keyfile::SUBJECT_KEY_FILE};
+use qrseal_verifier::{TrustStore, TrustedKey};
+
+use crate::args::{InspectListArgs, RootKeygenArgs, RotateArgs, TrustListArgs};
+use crate::fail::{Exit, Failure, Outcome};
+use crate::files::{Staged, now_or_clock, out, read_bounded, write_atomic};
+use crate::show::field;
+use crate::verify::{MAX_REVOCATION_FILE, MAX_TRUST_LIST_FILE, list_refused, load_public_key};
+
+/// The default time from one trust list to the next.
+const DEFAULT_TRUST_VALID_FOR: u64 = 7 * 24 * 3600;
+
+pub(crate) fn root_keygen(args: &RootKeygenArgs) -> Outcome {
+    let root = IssuerKey::generate()?;
+    // Refuses, writing nothing, if either file exists.
+    keyfile::save_root(&args.dir, &root)?;
+    let path = |name: &str| args.dir.join(name).display().to_string();
+    out(&[
+        format!("Created a new root key, key id {}:\n", root.key_id()),
+        field(
+            "root.key",
+            format!(
+                "{}  (secret, mode 0600: keep it offline)",
+                path(ROOT_KEY_FILE)
+            ),
+        ),
+        field(
+            "root.pub",
+            format!("{}  (public: give this to verifiers)", path(ROOT_PUB_FILE)),
+        ),
+    ]
+    .concat())?;
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
+    let now = now_or_clock(args.now)?;
+    let valid_for = duration_secs(args.valid_for, DEFAULT_TRUST_VALID_FOR, "--valid-for")?;
+    let root = keyfile::load_root(&args.root)?;
+    let (mut keys, sequence) = match &args.previous {
+        Some(path) => {
+            let (info, keys) = read_previous(path, &root)?;
+            check_not_before(now, &info, path)?;
+            (keys, info.sequence + 1)
+        }
+        None => (Vec::new(), 1),
+    };
+    for dir in &args.add_issuer {
+        let path = dir.join(ISSUER_PUB_FILE);
+        let key = *load_public_key(&path, "public key")?.public_key();
+        if keys.iter().any(|k| k.public_key == key) {
+            return Err(Failure::usage(format!(
+                "--add-issuer {}: key {} is in the trust list already",
+                dir.display(),
+                KeyId::for_public_key(&key)
+            )));
+        }
+        keys.push(new_key_entry(key, now));
+    }
+    for id in &args.retire {
+        let i = find_key(&keys, id, "--retire")?;
+        if keys[i].state != KeyState::Active {
+            return Err(Failure::usage(format!(
+                "--retire {id}: the key is {}, not active",
+                state_name(keys[i].state)
+            )));
+        }
+        keys[i] =
+            retire_key(&keys[i], now).map_err(|e| Failure::usage(format!("--retire {id}: {e}")))?;
+    }
+    for (id, since) in &args.compromised {
+        let i = find_key(&keys, id, "--compromised")?;
+        keys[i].state = KeyState::Compromised { since: *since };
+    }
+    let info = ListInfo {
+        sequence,
+        issued_at: now,
+        next_update_by: now.saturating_add(valid_for),
+    };
+    let bytes = sign_trust_list(&root, &info, &keys)?;
+    write_atomic(&args.out, &bytes)?;
+    out(&format!(
+        "Published trust list sequence {sequence} to {}:\n{}{}",
+        args.out.display(),
+        info_text(&info),
+        keys_text(&keys)
+    ))?;
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
+    let now = now_or_clock(args.now)?;
+    let at = args.at.unwrap_or(now);
+    let valid_for = duration_secs(args.valid_for, DEFAULT_TRUST_VALID_FOR, "--valid-for")?;
+    let root = keyfile::load_root(&args.root)?;
+    let (info, keys) = read_previous(&args.trust, &root)?;
+    check_not_before(now, &info, &args.trust)?;
+    let (old_key, subject) = keyfile::load(&args.old)?;
+    let old_id = old_key.key_id();
+    match keys
+        .iter()
+        .find(|k| k.public_key == old_key.public_key())
+        .map(|k| k.state)
+    {
+        None => {
+            return Err(Failure::usage(format!(
+                "--old {}: key {old_id} is not in the trust list {}",
+                args.old.display(),
+                args.trust.display()
+            )));
+        }
+        Some(KeyState::Retired) => {
+            return Err(Failure::usage(format!(
+                "--old {}: key {old_id} is retired already",
+                args.old.display()
+            )));
+        }
+        Some(KeyState::Active | KeyState::Compromised { .. }) => {}
+    }
+    drop(old_key);
+    let new_key = IssuerKey::generate()?;
+    let new_id = new_key.key_id();
+    let keys = rotate_keys(&keys, new_key.public_key(), at)?;
+    let info = ListInfo {
+        sequence: info.sequence + 1,
+        issued_at: now,
+        next_update_by: now.saturating_add(valid_for),
+    };
+    let bytes = sign_trust_list(&root, &info, &keys)?;
+    // The list is ready to be renamed into place before the keys are written; if the keys
+    // cannot be written, the old list stays, and if the list cannot be renamed, the keys
+    // are removed again.
+    let staged = Staged::new(&args.trust, &bytes)?;
+    keyfile::save_new(&args.new, &new_key, &subject)?;
+    if let Err(e) = staged.commit() {
+        for name in [keyfile::ISSUER_KEY_FILE, ISSUER_PUB_FILE, SUBJECT_KEY_FILE] {
+            let _ = std::fs::remove_file(args.new.join(name));
+        }
+        return Err(e);
+    }
+    out(&format!(
+        "Rotated from key {old_id} to key {new_id} at {at}.\n\
+         New key set in {} (subject.key copied from {}).\n\
+         Published trust list sequence {} to {}:\n{}{}",
+        args.new.display(),
+        args.old.display(),
+        info.sequence,
+        args.trust.display(),
+        info_text(&info),
+        keys_text(&keys)
+    ))?;
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
+    let bytes = read_bounded(&args.file, MAX_REVOCATION_FILE, "list")?;
+    let malformed =
+        |e: qrseal_core::lists::ListError| Failure::rejected(format!("{e} ({})", e.code()));
+    let warning = "NOT VERIFIED: decoded without checking the signature\n";
+    if bytes.starts_with(&TRUST_LIST_MAGIC) {
+        if bytes.len() as u64 > MAX_TRUST_LIST_FILE {
+            return Err(Failure::rejected("the trust list is larger than 1 MiB"));
+        }
+        let list = TrustList::parse(&bytes).map_err(malformed)?;
+        let keys: Vec<KeyEntry> = list.keys().collect();
+        out(&[
+            warning.to_owned(),
+            field("kind", "trust list"),
+            field("root key id", list.root_key_id),
+            info_text(&list.info),
+            keys_text(&keys),
+        ]
+        .concat())?;
+    } else if bytes.starts_with(&REVOCATION_LIST_MAGIC) {
+        let list = RevocationList::parse(&bytes).map_err(malformed)?;
+        let mut text = [
+            warning.to_owned(),
+            field("kind", format!("revocation list ({})", list.kind)),
+            field("signer key id", list.signer),
+            info_text(&list.info),
+            field("entries", list.len()),
+        ]
+        .concat();
+        for entry in list.entries() {
+            text.push_str(&format!(
+                "    {}  tokens issued before {}\n",
+                entry.subject, entry.issued_before
+            ));
+        }
+        out(&text)?;
+    } else {
+        return Err(Failure::rejected(format!(
+            "{} is not a trust list or a revocation list",
+            args.file.display()
+        )));
+    }
+    Ok(Exit::Ok)
+}
+
+/// Reads a trust list and checks that `root` signed it; returns its header and keys.
+fn read_previous(path: &Path, root: &IssuerKey) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
+    let bytes = read_bounded(path, MAX_TRUST_LIST_FILE, "trust list")?;
+    let pinned = TrustedKey::from_bytes(&root.public_key())
+        .map_err(|e| Failure::usage(format!("root key: {e}")))?;
+    let mut store = TrustStore::new(pinned);
+    store
+        .load_trust_list(&bytes)
+        .map_err(|e| list_refused("trust list", path, e))?;
+    let list = TrustList::parse(&bytes).map_err(|e| {
+        let e = qrseal_verifier::Error::from(e);
+        list_refused("trust list", path, e)
+    })?;
+    Ok((list.info, list.keys().collect()))
+}
+
+/// Refuses to publish a list older than the one it follows: verifiers that saw that one
+/// would take a clock set back for the new list's issue time.
+fn check_not_before(now: Timestamp, previous: &ListInfo, path: &Path) -> Result<(), Failure> {
+    if now < previous.issued_at {
+        return Err(Failure::usage(format!(
+            "the time now ({now}) is before the issue time of {} ({}); check the clock or --now",
+            path.display(),
+            previous.issued_at
+        )));
+    }
+    Ok(())
+}
+
+/// The index of the key whose id is `id` (8 hex digits, any case).
+fn find_key(keys: &[KeyEntry], id: &str, flag: &str) -> Result<usize, Failure> {
+    let wanted = id.trim().to_ascii_lowercase();
+    let found: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.key_id().to_string() == wanted)
+        .map(|(i, _)| i)
+        .collect();
+    match found.as_slice() {
+        [i] => Ok(*i),
+        [] => Err(Failure::usage(format!(
+            "{flag} {id}: no key with that id in the trust list"
+        ))),
+        _ => Err(Failure::usage(format!(
+            "{flag} {id}: more than one key has that id"
+        ))),
+    }
+}
+
+/// A duration flag in seconds, or the default; must not be zero.
+pub(crate) fn duration_secs(
+    given: Option<std::time::Duration>,
+    default: u64,
+    flag: &str,
+) -> Result<u64, Failure> {
+    match given.map_or(default, |d| d.as_secs()) {
+        0 => Err(Failure::usage(format!(
+            "{flag} must be at least one second"
+        ))),
+        secs => Ok(secs),
+    }
+}
+
+/// Sequence and times of a list header.
+pub(crate) fn info_text(info: &ListInfo) -> String {
+    [
+        field("sequence", info.sequence),
+        field("issued at", info.issued_at),
+        field("next update", info.next_update_by),
+    ]
+    .concat()
+}
+
+fn state_name(state: KeyState) -> String {
+    match state {
+        KeyState::Active => "active".to_owned(),
+        KeyState::Retired => "retired".to_owned(),
+        KeyState::Compromised { since } => format!("compromised since {since}"),
+    }
+}
+
+fn window_text(w: Window) -> String {
+    let from = if w.from == Window::ALWAYS.from {
+        "the start".to_owned()
+    } else {
+        w.from.to_string()
+    };
+    if w.until == Window::ALWAYS.until {
+        format!("from {from}, no end")
+    } else {
+        format!("{from} to {}", w.until)
+    }
+}
+
+/// One block per key: id and state, then its windows.
+pub(crate) fn keys_text(keys: &[KeyEntry]) -> String {
+    let mut sorted = keys.to_vec();
+    sorted.sort_by_key(|k| (k.key_id(), k.public_key));
+    let mut text = field("keys", sorted.len());
+    for k in &sorted {
+        text.push_str(&format!(
+            "    {}  {}\n      signs     {}\n      accepted  {}\n",
+            k.key_id(),
+            state_name(k.state),
+            window_text(k.signing),
+            window_text(k.accepting)
+        ));
+    }
+    text
+}
