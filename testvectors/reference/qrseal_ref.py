@@ -6,7 +6,8 @@ verifier and that the vectors agree with it.
 
 Run by scripts/test-all.sh (and so by CI); far too slow for production (pure-Python curve
 arithmetic).
-Exits non-zero on any disagreement with tokens.json, ed25519.json or subjects.json.
+Exits non-zero on any disagreement with tokens.json, ed25519.json, subjects.json or trust.json
+(trust lists, revocation lists and the trust store, SPEC section 17).
 """
 import hashlib, json, sys
 
@@ -18,8 +19,11 @@ MAX_URL = (MAX_TOKEN * 4 + 2) // 3  # 176
 MAX_TEXT = max(MAX_QR, MAX_URL)
 
 class Err(Exception):
-    def __init__(self, code, field=None, by=None):
+    def __init__(self, code, field=None, by=None, **extra):
         self.code, self.field, self.by = code, field, by
+        # Numbers a trust-store error carries: held/got, before, since, loaded/required.
+        self.extra = {("before_unix" if k == "before" else "since_unix" if k == "since" else k): v
+                      for k, v in extra.items()}
 
 def decode_text(t: str) -> bytes:
     b = t.encode("utf-8")
@@ -263,6 +267,277 @@ def verify_token(text, keys, now, skew):
             return t
     raise Err("bad_signature")
 
+# --- Trust data (SPEC section 17) ---
+U64_MAX = 2**64 - 1
+MAX_VALIDITY = (1 << 21) - 1
+
+def u64(b, at):
+    return int.from_bytes(b[at:at + 8], "little")
+
+class ListReader:
+    """17.2/17.3: magic, version, then fields; every failure is a list_* code."""
+    def __init__(self, b, magic):
+        self.b, self.p = b, 0
+        n = min(len(b), 4)
+        if b[:n] != magic[:n]:
+            raise Err("list_wrong_magic")
+        self.take(4)
+        v = self.take(1)[0]
+        if v != 1:
+            raise Err("list_unsupported_version")
+    def take(self, n):
+        if self.p + n > len(self.b):
+            raise Err("list_truncated")
+        v = self.b[self.p:self.p + n]; self.p += n
+        return v
+    def info(self):
+        seq, issued, nub = (int.from_bytes(self.take(8), "little") for _ in range(3))
+        if seq == 0 or nub <= issued:
+            raise Err("list_invalid")
+        return seq, issued, nub
+    def finish(self):
+        body = self.b[:self.p]
+        rest = len(self.b) - self.p
+        if rest > 64:
+            raise Err("list_trailing_bytes")
+        if rest < 64:
+            raise Err("list_truncated")
+        return body, self.b[self.p:]
+
+def parse_trust_list(b):
+    r = ListReader(b, b"QSTL")
+    root_id = r.take(4)
+    seq, issued, nub = r.info()
+    count = int.from_bytes(r.take(2), "little")
+    if count > 1024:
+        raise Err("list_invalid")
+    raw = r.take(77 * count)
+    keys, prev = [], None
+    for i in range(count):
+        e = raw[77 * i:77 * (i + 1)]
+        kid, pk = e[:4], e[4:36]
+        if key_id(pk) != kid:
+            raise Err("list_invalid")
+        sf, su, af, au = u64(e, 36), u64(e, 44), u64(e, 52), u64(e, 60)
+        if sf >= su or af >= au:
+            raise Err("list_invalid")
+        state, since = e[68], u64(e, 69)
+        if state in (0, 1) and since != 0:
+            raise Err("list_invalid")
+        if state > 2:
+            raise Err("list_invalid")
+        if prev is not None and prev >= (kid, pk):
+            raise Err("list_invalid")
+        prev = (kid, pk)
+        keys.append(dict(pk=pk, kid=kid, sign=(sf, su), accept=(af, au),
+                         since=since if state == 2 else None))
+    body, sig = r.finish()
+    return dict(root_id=root_id, seq=seq, issued=issued, nub=nub, keys=keys, body=body, sig=sig)
+
+def parse_revocation_list(b):
+    r = ListReader(b, b"QSRL")
+    kind = r.take(1)[0]
+    if kind > 1:
+        raise Err("list_invalid")
+    signer = r.take(4)
+    seq, issued, nub = r.info()
+    if kind == 1 and seq == 1:
+        raise Err("list_invalid")
+    count = int.from_bytes(r.take(4), "little")
+    raw = r.take(16 * count)
+    entries, prev = {}, None
+    for i in range(count):
+        subj = raw[16 * i:16 * i + 12]
+        if prev is not None and prev >= subj:
+            raise Err("list_invalid")
+        prev = subj
+        entries[subj] = int.from_bytes(raw[16 * i + 12:16 * i + 16], "little")
+    body, sig = r.finish()
+    return dict(delta=kind == 1, signer=signer, seq=seq, issued=issued, nub=nub,
+                entries=entries, body=body, sig=sig)
+
+class Store:
+    def __init__(self, root_pk, skew, grace):
+        self.root_pk, self.root = root_pk, load_key(root_pk)
+        self.skew, self.grace = skew, grace
+        self.keys = []            # (pk, point, entry)
+        self.trust = None         # (seq, issued, nub)
+        self.revs = None          # dict(seq, issued, nub, entries)
+        self.floor, self.cp_trust, self.cp_revs = 0, 0, 0
+
+    def load_trust_list(self, b):
+        l = parse_trust_list(b)
+        if l["root_id"] != key_id(self.root_pk):
+            raise Err("wrong_root")
+        if not verify(self.root_pk, self.root, b"qrseal/v1/trust-list" + l["body"], l["sig"]):
+            raise Err("forged_list")
+        if l["seq"] < self.cp_trust:
+            raise Err("rollback", held=self.cp_trust, got=l["seq"])
+        keys = []
+        for e in l["keys"]:
+            pt = load_key(e["pk"])
+            if pt is None:
+                raise Err("invalid_key")
+            keys.append((e["pk"], pt, e))
+        self.keys = keys
+        self.trust = (l["seq"], l["issued"], l["nub"])
+        self.cp_trust = l["seq"]
+        self.floor = max(self.floor, l["issued"])
+        return l["seq"]
+
+    def load_revocations(self, b):
+        l = parse_revocation_list(b)
+        t = l["issued"]
+        allowed = [(pk, pt) for pk, pt, e in self.keys if key_id(pk) == l["signer"]
+                   and e["sign"][0] <= t < e["sign"][1] and e["since"] is None]
+        if not allowed:
+            raise Err("unknown_list_signer")
+        msg = b"qrseal/v1/revocations" + l["body"]
+        if not any(verify(pk, pt, msg, l["sig"]) for pk, pt in allowed):
+            raise Err("forged_list")
+        held, got = (self.revs["seq"] if self.revs else 0), l["seq"]
+        if not l["delta"]:
+            if got < held:
+                raise Err("rollback", held=held, got=got)
+            entries = dict(l["entries"])
+        else:
+            if self.revs is not None and got <= held:
+                raise Err("delta_out_of_order", held=held, got=got)
+            if self.revs is None or got != held + 1:
+                raise Err("delta_gap", held=held, got=got)
+            entries = dict(self.revs["entries"])
+            for s, t2 in l["entries"].items():
+                entries[s] = max(entries.get(s, 0), t2)
+        self.revs = dict(seq=got, issued=l["issued"], nub=l["nub"], entries=entries)
+        self.cp_revs = max(self.cp_revs, got)
+        self.floor = max(self.floor, l["issued"])
+        return got
+
+    def staleness(self, now):
+        best = None
+        for data, hdr in (("trust_list", self.trust),
+                          ("revocations", self.revs and (self.revs["seq"], self.revs["issued"], self.revs["nub"]))):
+            if hdr and now >= hdr[2] + self.grace:
+                s = dict(data=data, age_secs=max(0, now - hdr[1]), overdue_secs=max(0, now - hdr[2]))
+                if best is None or s["overdue_secs"] >= best["overdue_secs"]:
+                    best = s
+        return best
+
+    def key_refusal(self, e, issued, now):
+        kid = key_id(e["pk"])
+        if e["since"] is not None and (now >= e["since"] or issued >= e["since"]):
+            return Err("key_compromised", since=e["since"])
+        af, au = e["accept"]
+        if now + self.skew < af or now >= min(au + self.skew, U64_MAX):
+            return Err("key_not_accepted")
+        sf, su = e["sign"]
+        if not (sf <= issued < su):
+            return Err("outside_signing_window")
+        return None
+
+    def verify(self, text, now):
+        loaded = self.revs["seq"] if self.revs else 0
+        if loaded < self.cp_revs:
+            raise Err("revocations_behind", loaded=loaded, required=self.cp_revs)
+        if now + self.skew < self.floor:
+            raise Err("clock_behind", by=self.floor - now)
+        t = parse(decode_text(text))
+        cands = [(pk, pt, e) for pk, pt, e in self.keys if key_id(pk) == t["key_id"]]
+        cands.sort(key=lambda c: c[0])
+        if not cands:
+            raise Err("unknown_key")
+        refusals = [self.key_refusal(e, t["issued"], now) for _, _, e in cands]
+        if all(refusals):
+            raise refusals[0]
+        if now >= t["expires"] + self.skew:
+            raise Err("expired", by=max(0, now - t["expires"]))
+        if now + self.skew < t["issued"]:
+            raise Err("not_yet_valid", by=t["issued"] - now)
+        msg = b"qrseal/v1/token" + t["body"]
+        if not any(r is None and verify(pk, pt, msg, t["sig"]) for (pk, pt, _), r in zip(cands, refusals)):
+            raise Err("bad_signature")
+        before = self.revs["entries"].get(t["subject"]) if self.revs else None
+        if before is not None and t["issued"] < before:
+            raise Err("revoked", before=before)
+        self.floor = max(self.floor, t["issued"])
+        return t, self.staleness(now)
+
+    def checkpoint(self):
+        return b"QSCP" + b"".join(v.to_bytes(8, "little") for v in (self.floor, self.cp_trust, self.cp_revs))
+
+    def restore(self, b):
+        if len(b) != 28 or b[:4] != b"QSCP":
+            raise Err("invalid_checkpoint")
+        self.floor = max(self.floor, u64(b, 4))
+        self.cp_trust = max(self.cp_trust, u64(b, 12))
+        self.cp_revs = max(self.cp_revs, u64(b, 20))
+
+def err_outcome(e):
+    out = {"expect": e.code}
+    out.update(e.extra)
+    if e.by is not None:
+        out["by_secs"] = e.by
+    return out
+
+def run_trust_step(sc, store, st):
+    op = st["op"]
+    try:
+        if op == "load_trust_list":
+            return store, {"expect": "ok", "sequence": store.load_trust_list(bytes.fromhex(st["list_hex"]))}
+        if op == "load_revocations":
+            return store, {"expect": "ok", "sequence": store.load_revocations(bytes.fromhex(st["list_hex"]))}
+        if op == "verify":
+            now = st["now_unix"]
+            t, stale = store.verify(st["text"], now)
+            out = {"expect": "ok", "issued_at_unix": t["issued"], "subject_hex": t["subject"].hex(),
+                   "stale": stale}
+            if "policy" in st:
+                mx = st["policy"]["max_stale_secs"]
+                d = evaluate({"accepted_colours": ["green"], "max_test_age_secs": None, "min_doses": 0}, t, now)
+                if stale and mx is not None and stale["overdue_secs"] > mx:
+                    d["denials"].append({"reason": "stale_trust_data", "data": stale["data"],
+                                         "overdue_secs": stale["overdue_secs"], "max_secs": mx})
+                d["admitted"] = not d["denials"]
+                out["decision"] = d
+            return store, out
+        if op == "checkpoint":
+            return store, {"checkpoint_hex": store.checkpoint().hex()}
+        if op == "restore_checkpoint":
+            store.restore(bytes.fromhex(st["checkpoint_hex"]))
+            return store, {"expect": "ok"}
+        if op == "restart":
+            return new_store(sc), {}
+        if op == "state":
+            return store, {"trust_list_sequence": store.trust[0] if store.trust else None,
+                           "revocation_sequence": store.revs["seq"] if store.revs else None,
+                           "revoked_count": len(store.revs["entries"]) if store.revs else 0}
+    except Err as e:
+        return store, err_outcome(e)
+    raise SystemExit(f"unknown op {op}")
+
+def new_store(sc):
+    return Store(bytes.fromhex(sc["root_public_key_hex"]), sc["skew_secs"], sc["grace_secs"])
+
+INPUTS = ("op", "note", "list_hex", "text", "now_unix", "now", "policy")
+
+def check_trust(root):
+    failures, steps = 0, 0
+    doc = json.load(open(f"{root}/trust.json"))
+    for k in doc["keys"]:
+        assert key_id(bytes.fromhex(k["public_key_hex"])).hex() == k["key_id_hex"], k["name"]
+    for sc in doc["scenarios"]:
+        store = new_store(sc)
+        for i, st in enumerate(sc["steps"]):
+            steps += 1
+            want = {k: v for k, v in st.items() if k not in INPUTS
+                    and not (st["op"] == "restore_checkpoint" and k == "checkpoint_hex")}
+            store, got = run_trust_step(sc, store, st)
+            if got != want:
+                failures += 1
+                print("TRUST MISMATCH", sc["name"], i, st["note"], "expected", want, "got", got)
+    print(f"trust.json: {len(doc['scenarios'])} scenarios, {steps} steps checked")
+    return failures
+
 def claims_match(t, c):
     exp = {
         "subject": t["subject"].hex(), "colour": t["colour"],
@@ -363,6 +638,7 @@ def main(root):
             failures += 1
             print("SUBJECT SHOULD BE REFUSED", r)
     print(f"subjects.json: {len(subj['subjects'])} hashed, {len(subj['rejected_id_numbers'])} refused")
+    failures += check_trust(root)
     print("OK" if failures == 0 else f"{failures} FAILURES")
     sys.exit(1 if failures else 0)
 

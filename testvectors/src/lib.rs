@@ -31,8 +31,10 @@ mod keys;
 mod raw;
 mod subjects;
 mod tokens;
+mod trust;
 
-/// The README template; `{{CASES}}` and `{{ED25519}}` are replaced by generated tables.
+/// The README template; `{{CASES}}`, `{{TRUST}}` and `{{ED25519}}` are replaced by generated
+/// tables.
 const README_TEMPLATE: &str = include_str!("README.template.md");
 
 /// Why the vectors could not be generated: the library and the documented behaviour
@@ -49,7 +51,8 @@ impl fmt::Display for GenerateError {
 impl std::error::Error for GenerateError {}
 
 /// Generates every file, as `(path relative to the testvectors/ folder, contents)`, in a
-/// fixed order: `tokens.json`, `ed25519.json`, `subjects.json`, `README.md`.
+/// fixed order: `tokens.json`, `ed25519.json`, `subjects.json`, `trust.json`,
+/// `README.md`.
 ///
 /// # Panics
 ///
@@ -74,8 +77,10 @@ fn inner() -> Result<Vec<(String, String)>, String> {
     let vectors = ed25519::load()?;
     let ed = ed25519::file(&vectors)?;
     let subjects = subjects::file()?;
+    let scenarios = trust::scenarios()?;
     let readme = README_TEMPLATE
         .replace("{{CASES}}", &case_table(&cases))
+        .replace("{{TRUST}}", &trust::table(&scenarios))
         .replace("{{ED25519}}", &ed25519_summary(&vectors));
     Ok(vec![
         (
@@ -84,6 +89,7 @@ fn inner() -> Result<Vec<(String, String)>, String> {
         ),
         ("ed25519.json".into(), ed.to_pretty()),
         ("subjects.json".into(), subjects.to_pretty()),
+        ("trust.json".into(), trust::file(&scenarios).to_pretty()),
         ("README.md".into(), readme),
     ])
 }

@@ -7,7 +7,9 @@
 //!    every policy case the expected decision;
 //! 3. every C2SP/CCTV Ed25519 vector is accepted or rejected by `signature::verify` and
 //!    `signature::verify_batch` exactly as `ed25519.json` says, and the counts of what qrseal
-//!    and `verify_strict` accept are pinned.
+//!    and `verify_strict` accept are pinned;
+//! 4. every trust-store scenario of `trust.json` gives the stated outcome at every step,
+//!    with tokens verified one by one and in batches.
 
 // A failed unwrap is a failed test, with the location in the message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,9 +19,13 @@ use std::fs;
 use std::path::Path;
 use std::str::FromStr;
 
-use qrseal_core::{Claims, Colour, Timestamp, Token, text};
+use qrseal_core::lists::ListInfo;
+use qrseal_core::{Claims, Colour, KeyId, Timestamp, Token, text};
 use qrseal_issuer::{IssuerKey, SubjectSecret, TtlPolicy};
-use qrseal_verifier::{ColourSet, Denial, Error, Policy, TrustedKey, Verifier, signature};
+use qrseal_verifier::{
+    Checkpoint, ColourSet, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verified,
+    Verifier, signature,
+};
 use serde_json::{Value, json};
 
 fn dir() -> &'static Path {
@@ -602,4 +608,251 @@ fn subject_vectors_hold() {
         let id = r["id_number"].as_str().expect("id");
         assert!(secret.subject_for(id).is_err(), "{id:?} must be refused");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Trust data scenarios, through the trust store.
+
+fn trust_store(s: &Value) -> TrustStore {
+    let root: [u8; 32] = hex_n(&s["root_public_key_hex"]);
+    TrustStore::new(TrustedKey::from_bytes(&root).expect("root key"))
+        .with_clock_skew(u64_of(&s["skew_secs"]))
+        .with_grace(u64_of(&s["grace_secs"]))
+}
+
+fn list_outcome(r: Result<ListInfo, Error>) -> Value {
+    match r {
+        Ok(info) => json!({"expect": "ok", "sequence": info.sequence}),
+        Err(e) => error_outcome(&e),
+    }
+}
+
+fn error_outcome(e: &Error) -> Value {
+    let mut v = json!({"expect": e.code()});
+    match *e {
+        Error::Rollback { held, got }
+        | Error::DeltaGap { held, got }
+        | Error::DeltaOutOfOrder { held, got } => {
+            v["held"] = json!(held);
+            v["got"] = json!(got);
+        }
+        Error::Expired { by_secs }
+        | Error::NotYetValid { by_secs }
+        | Error::ClockBehind { by_secs } => {
+            v["by_secs"] = json!(by_secs);
+        }
+        Error::RevocationsBehind { loaded, required } => {
+            v["loaded"] = json!(loaded);
+            v["required"] = json!(required);
+        }
+        Error::Revoked { before } => v["before_unix"] = json!(before.unix()),
+        Error::KeyCompromised { since, .. } => v["since_unix"] = json!(since.unix()),
+        _ => {}
+    }
+    v
+}
+
+fn data_name(d: TrustData) -> &'static str {
+    match d {
+        TrustData::TrustList => "trust_list",
+        TrustData::Revocations => "revocations",
+    }
+}
+
+fn verify_outcome(step: &Value, r: &Result<Verified, Error>, now: Timestamp) -> Value {
+    let v = match r {
+        Ok(v) => v,
+        Err(e) => return error_outcome(e),
+    };
+    let stale = v.stale.map_or(Value::Null, |s| {
+        json!({"data": data_name(s.data), "age_secs": s.age_secs, "overdue_secs": s.overdue_secs})
+    });
+    let mut out = json!({
+        "expect": "ok",
+        "issued_at_unix": v.claims.issued_at.unix(),
+        "subject_hex": v.claims.subject.to_string(),
+        "stale": stale,
+    });
+    if let Some(p) = step.get("policy") {
+        let policy = Policy {
+            max_stale_secs: p["max_stale_secs"].as_u64(),
+            ..Policy::default()
+        };
+        let d = policy.evaluate_verified(v, now);
+        let denials: Vec<Value> = d
+            .denials()
+            .map(|x| match x {
+                Denial::StaleTrustData {
+                    data,
+                    overdue_secs,
+                    max_secs,
+                } => json!({"reason": x.code(), "data": data_name(data),
+                            "overdue_secs": overdue_secs, "max_secs": max_secs}),
+                other => json!({"reason": other.code()}),
+            })
+            .collect();
+        out["decision"] = json!({"admitted": d.admitted(), "denials": denials});
+    }
+    out
+}
+
+/// The outcome fields of a step: everything but the op, the note and the inputs.
+fn expected_outcome(step: &Value) -> Value {
+    let mut v = step.clone();
+    let obj = v.as_object_mut().expect("a step is an object");
+    for k in [
+        "op", "note", "list_hex", "text", "now_unix", "now", "policy",
+    ] {
+        obj.remove(k);
+    }
+    if step["op"] == "restore_checkpoint" {
+        obj.remove("checkpoint_hex");
+    }
+    v
+}
+
+/// Runs one step and returns its outcome in the vector's form.
+fn run_trust_step(scenario: &Value, store: &mut TrustStore, step: &Value) -> Value {
+    let hex_of = |k: &str| hex::decode(step[k].as_str().expect("hex")).expect("valid hex");
+    match step["op"].as_str().expect("op") {
+        "load_trust_list" => list_outcome(store.load_trust_list(&hex_of("list_hex"))),
+        "load_revocations" => list_outcome(store.load_revocations(&hex_of("list_hex"))),
+        "verify" => {
+            let now = Timestamp::from_unix(u64_of(&step["now_unix"]));
+            assert_eq!(step["now"].as_str(), Some(now.to_string().as_str()));
+            let r = store.verify(step["text"].as_str().expect("text"), now);
+            verify_outcome(step, &r, now)
+        }
+        "checkpoint" => json!({"checkpoint_hex": hex::encode(store.checkpoint().to_bytes())}),
+        "restore_checkpoint" => match Checkpoint::from_bytes(&hex_of("checkpoint_hex")) {
+            Ok(cp) => {
+                store.restore(&cp);
+                json!({"expect": "ok"})
+            }
+            Err(e) => json!({"expect": e.code()}),
+        },
+        "restart" => {
+            *store = trust_store(scenario);
+            json!({})
+        }
+        "state" => json!({
+            "trust_list_sequence": store.trust_list().map(|i| i.sequence),
+            "revocation_sequence": store.revocations().map(|i| i.sequence),
+            "revoked_count": store.revoked_count(),
+        }),
+        other => panic!("unknown op {other}"),
+    }
+}
+
+fn trust_scenarios() -> Vec<Value> {
+    let doc = load("trust.json");
+    for k in doc["keys"].as_array().expect("keys") {
+        let public: [u8; 32] = hex_n(&k["public_key_hex"]);
+        let seed: [u8; 32] = hex_n(&k["secret_seed_hex"]);
+        assert_eq!(IssuerKey::from_secret_bytes(seed).public_key(), public);
+        assert_eq!(
+            KeyId::for_public_key(&public).to_string(),
+            k["key_id_hex"].as_str().expect("key id")
+        );
+    }
+    doc["scenarios"].as_array().expect("scenarios").clone()
+}
+
+#[test]
+fn every_trust_scenario_runs_as_expected_step_by_step() {
+    let scenarios = trust_scenarios();
+    let mut failures = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut steps = 0;
+    for s in &scenarios {
+        let mut store = trust_store(s);
+        for (i, step) in s["steps"].as_array().expect("steps").iter().enumerate() {
+            steps += 1;
+            let got = run_trust_step(s, &mut store, step);
+            let want = expected_outcome(step);
+            if got != want {
+                failures.push(format!(
+                    "{} step {i} ({}): expected {want}, got {got}",
+                    s["name"], step["note"]
+                ));
+            }
+            if let Some(c) = want["expect"].as_str() {
+                codes.insert(c.to_owned());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every outcome the issue asks the vectors to cover is there.
+    for code in [
+        "ok",
+        "forged_list",
+        "wrong_root",
+        "rollback",
+        "delta_gap",
+        "delta_out_of_order",
+        "unknown_list_signer",
+        "key_compromised",
+        "key_not_accepted",
+        "outside_signing_window",
+        "revoked",
+        "clock_behind",
+        "revocations_behind",
+        "invalid_checkpoint",
+        "list_truncated",
+        "list_wrong_magic",
+        "list_unsupported_version",
+        "list_invalid",
+        "list_trailing_bytes",
+    ] {
+        assert!(codes.contains(code), "no trust step expects {code}");
+    }
+    assert!(
+        scenarios.len() >= 10 && steps >= 150,
+        "{} scenarios, {steps} steps",
+        scenarios.len()
+    );
+}
+
+#[test]
+fn every_trust_scenario_runs_as_expected_with_batched_verification() {
+    let mut batched = 0;
+    let mut failures = Vec::new();
+    for s in &trust_scenarios() {
+        let mut store = trust_store(s);
+        let steps = s["steps"].as_array().expect("steps");
+        let mut i = 0;
+        while i < steps.len() {
+            if steps[i]["op"] != "verify" {
+                run_trust_step(s, &mut store, &steps[i]);
+                i += 1;
+                continue;
+            }
+            // A maximal run of verify steps at the same instant: one verify_batch call.
+            let now = u64_of(&steps[i]["now_unix"]);
+            let mut j = i;
+            while j < steps.len()
+                && steps[j]["op"] == "verify"
+                && u64_of(&steps[j]["now_unix"]) == now
+            {
+                j += 1;
+            }
+            let texts: Vec<&str> = steps[i..j]
+                .iter()
+                .map(|st| st["text"].as_str().expect("text"))
+                .collect();
+            let now = Timestamp::from_unix(now);
+            let results = store.verify_batch(&texts, now);
+            assert_eq!(results.len(), j - i);
+            for (step, r) in steps[i..j].iter().zip(&results) {
+                let got = verify_outcome(step, r, now);
+                if got != expected_outcome(step) {
+                    failures.push(format!("{} (batch) {}: got {got}", s["name"], step["note"]));
+                }
+            }
+            batched += usize::from(j - i > 1);
+            i = j;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(batched >= 3, "only {batched} runs of several verify steps");
 }
