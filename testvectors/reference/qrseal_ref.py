@@ -373,6 +373,8 @@ class Store:
             raise Err("forged_list")
         if l["seq"] < self.cp_trust:
             raise Err("rollback", held=self.cp_trust, got=l["seq"])
+        if self.trust and l["issued"] < self.trust[1]:
+            raise Err("backdated_list")
         keys = []
         for e in l["keys"]:
             pt = load_key(e["pk"])
@@ -408,6 +410,8 @@ class Store:
             entries = dict(self.revs["entries"])
             for s, t2 in l["entries"].items():
                 entries[s] = max(entries.get(s, 0), t2)
+        if self.revs is not None and l["issued"] < self.revs["issued"]:
+            raise Err("backdated_list")
         self.revs = dict(seq=got, issued=l["issued"], nub=l["nub"], entries=entries)
         self.cp_revs = max(self.cp_revs, got)
         self.floor = max(self.floor, l["issued"])

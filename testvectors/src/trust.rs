@@ -682,6 +682,18 @@ impl Ctx {
             &revs_by_new,
             Want::Seq(1),
         );
+        let backdated = revocations(
+            keys::ISSUER_SEED,
+            RevocationKind::Full,
+            info(2, r - H, r + D),
+            &[],
+        )?;
+        s.revs(
+            "sequence 2 signed by the retired key, dated inside its old signing window: earlier \
+             than the list held, refused (an emptied set would otherwise replace it)",
+            &backdated,
+            err("backdated_list"),
+        );
         s.state("state", Some(2), Some(1), 1);
         s.checkpoint("checkpoint: floor = the newest issue time seen", p, 2, 1);
         Ok(s.done())

@@ -788,6 +788,7 @@ fn every_trust_scenario_runs_as_expected_step_by_step() {
         "forged_list",
         "wrong_root",
         "rollback",
+        "backdated_list",
         "delta_gap",
         "delta_out_of_order",
         "unknown_list_signer",

@@ -119,6 +119,14 @@ pub enum Error {
         /// The sequence number offered.
         got: u64,
     },
+    /// A list whose sequence is in order but which was signed earlier than the list held.
+    #[error("list is signed at {got}, earlier than the list held ({held})")]
+    Backdated {
+        /// When the list held was signed.
+        held: Timestamp,
+        /// When the list offered was signed.
+        got: Timestamp,
+    },
     /// A revocation delta skips sequence numbers (or no full list is held to apply it to).
     #[error("revocation delta {got} does not follow the {held} held: a delta is missing")]
     DeltaGap {
@@ -165,6 +173,7 @@ impl Error {
             Error::InvalidCheckpoint(_) => "invalid_checkpoint",
             Error::ForgedList => "forged_list",
             Error::Rollback { .. } => "rollback",
+            Error::Backdated { .. } => "backdated_list",
             Error::DeltaGap { .. } => "delta_gap",
             Error::DeltaOutOfOrder { .. } => "delta_out_of_order",
         }

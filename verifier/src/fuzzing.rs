@@ -4,12 +4,16 @@
 
 use alloc::vec::Vec;
 
+use qrseal_core::lists::{
+    KeyEntry, ListInfo, Revocation, RevocationKind, RevocationList, TrustList,
+    encode_revocation_list, encode_trust_list,
+};
 use qrseal_core::{
     Claims, Colour, Date, MAX_BODY_LEN, MAX_TOKEN_LEN, SubjectId, TestRecord, TestResult,
     Timestamp, Token, Vaccination, encode_body, text,
 };
 
-use crate::{ColourSet, Policy, TrustedKey, Verifier};
+use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verifier};
 
 /// A verifier trusting the two issuer keys of `testvectors/tokens.json` (`issuer` and
 /// `next`), so that seeds taken from the test vectors reach the signature check.
@@ -168,4 +172,277 @@ pub fn policy(data: &[u8]) {
 #[cfg(feature = "image")]
 pub fn image_decode(data: &[u8]) {
     let _ = crate::frame::decode_image(data);
+}
+
+/// Trust-list parsing: a list that parses is the canonical encoding of its header and keys
+/// (`encode_trust_list`, then the signature), and no proper prefix of it parses.
+pub fn trust_list(data: &[u8]) {
+    let Ok(list) = TrustList::parse(data) else {
+        return;
+    };
+    let keys: Vec<KeyEntry> = list.keys().collect();
+    assert_eq!(keys.len(), list.len());
+    assert_eq!(keys.is_empty(), list.is_empty());
+    let mut again = match encode_trust_list(list.root_key_id, &list.info, &keys) {
+        Ok(body) => body,
+        Err(e) => panic!("a parsed trust list does not re-encode: {e}"),
+    };
+    assert_eq!(again.as_slice(), list.body);
+    again.extend_from_slice(list.signature);
+    assert_eq!(again.as_slice(), data, "trust lists are canonical");
+    assert!(TrustList::parse(&data[..data.len() - 1]).is_err());
+}
+
+/// Revocation-list parsing: a list that parses is the canonical encoding of its header and
+/// entries (`encode_revocation_list`, then the signature), and no proper prefix of it parses.
+pub fn revocation_list(data: &[u8]) {
+    let Ok(list) = RevocationList::parse(data) else {
+        return;
+    };
+    let entries: Vec<Revocation> = list.entries().collect();
+    assert_eq!(entries.len(), list.len());
+    assert_eq!(list.raw_entries().len(), list.len());
+    assert_eq!(entries.is_empty(), list.is_empty());
+    let mut again = match encode_revocation_list(list.kind, list.signer, &list.info, &entries) {
+        Ok(body) => body,
+        Err(e) => panic!("a parsed revocation list does not re-encode: {e}"),
+    };
+    assert_eq!(again.as_slice(), list.body);
+    again.extend_from_slice(list.signature);
+    assert_eq!(again.as_slice(), data, "revocation lists are canonical");
+    assert!(RevocationList::parse(&data[..data.len() - 1]).is_err());
+}
+
+/// The root key [`trust_store`] pins: the public key of the secret seed
+/// `b"qrseal fuzz trust-store root key"` (32 bytes), which signs the trust lists among the
+/// seeds in `fuzz/seeds/trust_store/` (written by `verifier/tests/fuzz_seeds.rs`).
+pub const TRUST_ROOT_PUBLIC_KEY: [u8; 32] = [
+    0xaf, 0xb5, 0x76, 0xe7, 0x8a, 0xa7, 0xe6, 0x7e, 0x62, 0x1d, 0xd2, 0xa9, 0xc1, 0xfd, 0xaa, 0x8a,
+    0xa7, 0x15, 0x0b, 0xb8, 0x3b, 0x90, 0xb5, 0x40, 0x2c, 0xe3, 0xc0, 0xdd, 0xe7, 0xb3, 0xf4, 0xb7,
+];
+
+/// The most steps [`trust_store`] takes from one input.
+pub const TRUST_STORE_MAX_STEPS: usize = 8;
+
+/// What [`trust_store`] checks a failed step leaves unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Snapshot {
+    checkpoint: Checkpoint,
+    revoked: usize,
+    trust: Option<ListInfo>,
+    revocations: Option<ListInfo>,
+}
+
+fn snapshot(store: &TrustStore) -> Snapshot {
+    Snapshot {
+        checkpoint: store.checkpoint(),
+        revoked: store.revoked_count(),
+        trust: store.trust_list(),
+        revocations: store.revocations(),
+    }
+}
+
+/// A [`TrustStore`] pinning [`TRUST_ROOT_PUBLIC_KEY`] driven through up to
+/// [`TRUST_STORE_MAX_STEPS`] steps. Each step is an op byte, a u16 little-endian length and
+/// that many bytes (fewer if the input ends). The op's low two bits pick the step (0: load a
+/// trust list, 1: load a revocation list, 2: verify the bytes as a token, in QR text form,
+/// 3: restore the bytes as a checkpoint); its upper six bits set the clock for a
+/// verification, `2026-11-20T00:00:00Z` plus that many hours (32: the seeds' `NOW`).
+///
+/// Invariants: a failed step changes nothing (checkpoint, revoked count, list headers); a
+/// successful load installs the list's header, never lowers a sequence number or the clock
+/// floor, and leaves the other kind of data alone; after a full revocation list exactly its
+/// entries are revoked, after a delta at least its entries; a verification gives what the
+/// store's plain [`Verifier`] gives, unless the revocation data is behind a restored
+/// checkpoint, the clock is behind the floor or the subject is revoked, and only a success
+/// raises the floor (to the token's issue time, if that is later); a checkpoint restores
+/// field by field to the larger value.
+pub fn trust_store(data: &[u8]) {
+    let Ok(root) = TrustedKey::from_bytes(&TRUST_ROOT_PUBLIC_KEY) else {
+        panic!("the fixed root key is a valid public key");
+    };
+    let mut store = TrustStore::new(root);
+    let mut rest = data;
+    for _ in 0..TRUST_STORE_MAX_STEPS {
+        let [op, lo, hi, tail @ ..] = rest else {
+            break;
+        };
+        let len = usize::from(u16::from_le_bytes([*lo, *hi])).min(tail.len());
+        let (chunk, next) = tail.split_at(len);
+        rest = next;
+        let before = snapshot(&store);
+        match op & 3 {
+            0 => trust_store_trust_list(&mut store, &before, chunk),
+            1 => trust_store_revocations(&mut store, &before, chunk),
+            2 => {
+                let now = NOW
+                    .saturating_sub(32 * 3600)
+                    .saturating_add(u64::from(op >> 2) * 3600);
+                trust_store_verify(&mut store, &before, chunk, now);
+            }
+            _ => trust_store_restore(&mut store, &before, chunk),
+        }
+    }
+}
+
+/// A successful load never lowers the clock floor, and raises it to the list's issue time.
+fn assert_floor_raised(store: &TrustStore, before: &Snapshot, info: &ListInfo) {
+    let floor = store.checkpoint().clock_floor;
+    assert_eq!(floor, before.checkpoint.clock_floor.max(info.issued_at));
+}
+
+fn trust_store_trust_list(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) {
+    match store.load_trust_list(chunk) {
+        Err(_) => assert_eq!(&snapshot(store), before, "a failed load changes nothing"),
+        Ok(info) => {
+            let after = snapshot(store);
+            assert_eq!(after.trust, Some(info));
+            assert!(info.sequence >= before.checkpoint.trust_list_sequence);
+            assert_eq!(
+                after.checkpoint.trust_list_sequence,
+                before.checkpoint.trust_list_sequence.max(info.sequence)
+            );
+            assert_floor_raised(store, before, &info);
+            assert_eq!(
+                after.checkpoint.revocation_sequence,
+                before.checkpoint.revocation_sequence
+            );
+            assert_eq!(
+                (after.revoked, after.revocations),
+                (before.revoked, before.revocations)
+            );
+            assert!(TrustList::parse(chunk).is_ok());
+        }
+    }
+}
+
+fn trust_store_revocations(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) {
+    let info = match store.load_revocations(chunk) {
+        Err(_) => {
+            assert_eq!(&snapshot(store), before, "a failed load changes nothing");
+            return;
+        }
+        Ok(info) => info,
+    };
+    let after = snapshot(store);
+    let Ok(list) = RevocationList::parse(chunk) else {
+        panic!("a revocation list that loaded does not parse");
+    };
+    assert_eq!(list.info, info);
+    assert_eq!(after.revocations, Some(info));
+    // Sequences are measured against the revocation data loaded; a restored checkpoint's
+    // sequence only holds back verification until the data catches up.
+    let held = before.revocations.map_or(0, |i| i.sequence);
+    assert!(info.sequence >= held);
+    assert_eq!(
+        after.checkpoint.revocation_sequence,
+        before.checkpoint.revocation_sequence.max(info.sequence)
+    );
+    assert_floor_raised(store, before, &info);
+    assert_eq!(after.trust, before.trust);
+    assert_eq!(
+        after.checkpoint.trust_list_sequence,
+        before.checkpoint.trust_list_sequence
+    );
+    assert!(store.revocation_heap_bytes() >= 16 * after.revoked);
+    match list.kind {
+        RevocationKind::Full => {
+            assert_eq!(after.revoked, list.len());
+            for e in list.entries() {
+                assert_eq!(store.revoked_before(&e.subject), Some(e.issued_before));
+            }
+        }
+        RevocationKind::Delta => {
+            assert_eq!(info.sequence, held + 1, "a delta follows the sequence held");
+            assert!(before.revocations.is_some());
+            assert!(after.revoked >= before.revoked);
+            assert!(after.revoked <= before.revoked + list.len());
+            for e in list.entries() {
+                assert!(store.revoked_before(&e.subject) >= Some(e.issued_before));
+            }
+        }
+    }
+}
+
+fn trust_store_verify(store: &mut TrustStore, before: &Snapshot, chunk: &[u8], now: Timestamp) {
+    let qr = text::encode_qr(chunk);
+    let plain = store.verifier().verify(&qr, now);
+    match store.verify(&qr, now) {
+        Ok(verified) => {
+            assert_eq!(plain, Ok(verified.claims));
+            let claims = verified.claims;
+            assert!(
+                store
+                    .revoked_before(&claims.subject)
+                    .is_none_or(|b| claims.issued_at >= b)
+            );
+            assert_eq!(verified.stale, store.staleness(now));
+            let after = snapshot(store);
+            let floor = before.checkpoint.clock_floor.max(claims.issued_at);
+            assert_eq!(after.checkpoint.clock_floor, floor);
+            let unchanged = Snapshot {
+                checkpoint: Checkpoint {
+                    clock_floor: floor,
+                    ..before.checkpoint
+                },
+                ..*before
+            };
+            assert_eq!(after, unchanged, "a verification changes only the floor");
+        }
+        Err(e) => {
+            assert_eq!(
+                &snapshot(store),
+                before,
+                "a failed verification changes nothing"
+            );
+            match e {
+                Error::RevocationsBehind { loaded, required } => {
+                    assert_eq!(loaded, before.revocations.map_or(0, |i| i.sequence));
+                    assert_eq!(required, before.checkpoint.revocation_sequence);
+                    assert!(loaded < required);
+                }
+                Error::ClockBehind { .. } => {
+                    assert!(
+                        now.saturating_add(store.verifier().skew_secs())
+                            < before.checkpoint.clock_floor
+                    );
+                }
+                Error::Revoked { before: t } => {
+                    let Ok(claims) = plain else {
+                        panic!("a revoked token did not verify without revocations");
+                    };
+                    assert_eq!(store.revoked_before(&claims.subject), Some(t));
+                    assert!(claims.issued_at < t);
+                }
+                e => assert_eq!(plain, Err(e)),
+            }
+        }
+    }
+}
+
+fn trust_store_restore(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) {
+    let Ok(saved) = Checkpoint::from_bytes(chunk) else {
+        assert_eq!(&snapshot(store), before);
+        return;
+    };
+    assert_eq!(
+        saved.to_bytes().as_slice(),
+        chunk,
+        "checkpoints are canonical"
+    );
+    store.restore(&saved);
+    let after = snapshot(store);
+    let b = before.checkpoint;
+    assert_eq!(
+        after.checkpoint,
+        Checkpoint {
+            clock_floor: b.clock_floor.max(saved.clock_floor),
+            trust_list_sequence: b.trust_list_sequence.max(saved.trust_list_sequence),
+            revocation_sequence: b.revocation_sequence.max(saved.revocation_sequence),
+        }
+    );
+    assert_eq!(
+        (after.revoked, after.trust, after.revocations),
+        (before.revoked, before.trust, before.revocations)
+    );
 }

@@ -232,8 +232,9 @@ impl TrustStore {
         f.revocation_sequence = f.revocation_sequence.max(saved.revocation_sequence);
     }
 
-    /// Installs a trust list: it must name the pinned root, its signature must verify, and
-    /// its sequence must not be lower than any accepted before. Its keys replace the
+    /// Installs a trust list: it must name the pinned root, its signature must verify, its
+    /// sequence must not be lower than any accepted before, and it must not be signed at an
+    /// earlier time than the list held. Its keys replace the
     /// previous list's. Returns the list's header.
     pub fn load_trust_list(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
         let list = TrustList::parse(bytes)?;
@@ -250,6 +251,9 @@ impl TrustStore {
                 got: list.info.sequence,
             });
         }
+        if let Some(held) = self.trust {
+            backdated(held, list.info)?;
+        }
         let keys = list
             .keys()
             .map(|entry| TrustedKey::from_entry(&entry))
@@ -265,7 +269,8 @@ impl TrustStore {
     /// Installs a full revocation list or applies a delta. The signer must be a key of the
     /// trust list held, never compromised, whose signing window holds the list's issue time;
     /// the signature must verify. A full list must not be older than the revocation data
-    /// loaded; a delta must carry exactly the next sequence. Returns the list's header.
+    /// loaded; a delta must carry exactly the next sequence; and neither may be signed at an
+    /// earlier time than the data held ([`Error::Backdated`]). Returns the list's header.
     pub fn load_revocations(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
         let list = RevocationList::parse(bytes)?;
         let signers = self.verifier.keys_for(list.signer);
@@ -292,15 +297,22 @@ impl TrustStore {
         // state has to reach the checkpoint (verify refuses tokens until it does).
         let held = self.revocations.as_ref().map_or(0, |r| r.info.sequence);
         let got = list.info.sequence;
-        let next = match list.kind {
-            RevocationKind::Full if got < held => return Err(Error::Rollback { held, got }),
-            RevocationKind::Full => RevocationSet::new(list.info, list.raw_entries().to_vec()),
-            RevocationKind::Delta => match &self.revocations {
-                Some(_) if got <= held => return Err(Error::DeltaOutOfOrder { held, got }),
-                Some(current) if got == held + 1 => current.merged(list.info, list.raw_entries()),
-                // A gap, or no full list to apply the delta to.
-                _ => return Err(Error::DeltaGap { held, got }),
-            },
+        match (list.kind, &self.revocations) {
+            (RevocationKind::Full, _) if got < held => return Err(Error::Rollback { held, got }),
+            (RevocationKind::Full, _) => {}
+            (RevocationKind::Delta, Some(_)) if got <= held => {
+                return Err(Error::DeltaOutOfOrder { held, got });
+            }
+            (RevocationKind::Delta, Some(_)) if got == held + 1 => {}
+            // A gap, or no full list to apply the delta to.
+            (RevocationKind::Delta, _) => return Err(Error::DeltaGap { held, got }),
+        }
+        if let Some(current) = &self.revocations {
+            backdated(current.info, list.info)?;
+        }
+        let next = match (list.kind, &self.revocations) {
+            (RevocationKind::Delta, Some(current)) => current.merged(list.info, list.raw_entries()),
+            _ => RevocationSet::new(list.info, list.raw_entries().to_vec()),
         };
         self.revocations = Some(next);
         self.floor.revocation_sequence = self.floor.revocation_sequence.max(got);
@@ -393,6 +405,19 @@ impl TrustStore {
             stale: self.staleness(now),
         })
     }
+}
+
+/// A list signed earlier than the one held, though its sequence is in order, is refused:
+/// a key that may sign only in the past (a retired one) cannot replace newer data by
+/// dating a list inside its old signing window.
+fn backdated(held: ListInfo, got: ListInfo) -> Result<(), Error> {
+    if got.issued_at < held.issued_at {
+        return Err(Error::Backdated {
+            held: held.issued_at,
+            got: got.issued_at,
+        });
+    }
+    Ok(())
 }
 
 fn signed_by(

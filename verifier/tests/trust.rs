@@ -734,3 +734,42 @@ fn after_a_restart_revocations_must_catch_up_with_the_checkpoint() {
     );
     assert_eq!(restarted.checkpoint(), running.checkpoint());
 }
+
+#[test]
+fn a_list_signed_earlier_than_the_one_held_is_refused() {
+    let (k1, k2) = (issuer(1), issuer(2));
+    let keys = rotate_keys(
+        &[new_key_entry(k1.key().public_key(), t(0))],
+        k2.key().public_key(),
+        t(DAY),
+    )
+    .unwrap();
+    let mut store = store();
+    store
+        .load_trust_list(&trust_list(2, t(DAY), &keys))
+        .unwrap();
+    // The root's sequence is in order but the time runs backwards.
+    assert_eq!(
+        store.load_trust_list(&trust_list(3, t(DAY - 1), &keys)),
+        Err(Error::Backdated {
+            held: t(DAY),
+            got: t(DAY - 1)
+        })
+    );
+    let a = revoke(&k1, "A", t(2 * DAY));
+    store
+        .load_revocations(&revocations(&k2, RevocationKind::Full, 5, t(2 * DAY), &[a]))
+        .unwrap();
+    // The retired key may sign lists dated inside its old window, but not to replace newer
+    // data: an empty full list with the next sequence would otherwise un-revoke A.
+    let old = revocations(&k1, RevocationKind::Full, 6, t(DAY - H), &[]);
+    assert_eq!(
+        store.load_revocations(&old),
+        Err(Error::Backdated {
+            held: t(2 * DAY),
+            got: t(DAY - H)
+        })
+    );
+    assert_eq!(store.revoked_count(), 1);
+    assert_eq!(store.revocations().unwrap().sequence, 5);
+}
