@@ -7,6 +7,11 @@ Deterministic: file names are the case names (or a hash of the content), content
 from the test vectors, so re-running on unchanged vectors changes nothing. Image seeds are
 rendered by the qrseal CLI (`qrseal render`), which must be built first
 (`cargo build -p qrseal-cli`).
+
+The seeds of trust_list, revocation_list and trust_store are signed lists, made in Rust by
+verifier/tests/fuzz_seeds.rs (module trust_seeds):
+
+    QRSEAL_WRITE_SEEDS=1 cargo test -p qrseal-verifier --features fuzzing --test fuzz_seeds
 """
 import hashlib, json, os, pathlib, random, subprocess, sys
 
