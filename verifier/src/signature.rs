@@ -88,7 +88,12 @@ impl Prepared {
 
 /// Checks one signature on `message` (plain Ed25519, no qrseal domain) under the rule above.
 pub fn verify(key: &TrustedKey, message: &[u8], signature: &[u8; 64]) -> bool {
-    Prepared::new(key, &[message], signature).is_some_and(|p| p.verify(key))
+    verify_parts(key, &[message], signature)
+}
+
+/// [`verify`] for a message given in parts (a domain string, then a body), hashed in place.
+pub(crate) fn verify_parts(key: &TrustedKey, parts: &[&[u8]], signature: &[u8; 64]) -> bool {
+    Prepared::new(key, parts, signature).is_some_and(|p| p.verify(key))
 }
 
 /// Checks many signatures at once under the same rule; `true` only if every one is valid.

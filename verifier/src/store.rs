@@ -10,7 +10,7 @@ use qrseal_core::lists::{
 use qrseal_core::{Claims, SIGNATURE_LEN, SubjectId, Timestamp};
 
 use crate::revocations::RevocationSet;
-use crate::signature::Prepared;
+use crate::signature::verify_parts;
 use crate::{Error, TrustedKey, Verifier};
 
 /// Which trust data is stale.
@@ -426,5 +426,5 @@ fn signed_by(
     body: &[u8],
     signature: &[u8; SIGNATURE_LEN],
 ) -> bool {
-    Prepared::new(key, &list_signed_message(domain, body), signature).is_some_and(|p| p.verify(key))
+    verify_parts(key, &list_signed_message(domain, body), signature)
 }

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use qrseal_core::{Claims, KeyId, MAX_TOKEN_LEN, Timestamp, Token, signed_message, text};
 
-use crate::signature::{Prepared, batch_equation};
+use crate::signature::{Prepared, batch_equation, verify_parts};
 use crate::{Error, TrustedKey};
 
 /// How many signatures one batch equation covers. Larger batches amortise more, but a bad
@@ -83,7 +83,7 @@ impl Verifier {
             if key.allows(issued_at, now, self.skew_secs).is_err() {
                 continue;
             }
-            if Prepared::new(key, &parts, token.signature).is_some_and(|p| p.verify(key)) {
+            if verify_parts(key, &parts, token.signature) {
                 return Ok(token.claims);
             }
         }
@@ -99,20 +99,17 @@ impl Verifier {
         let token = Token::parse(bytes)?;
         let keys = self.keys_for(token.key_id);
         let c = &token.claims;
-        // The trust list's word on the key: the first refusal is reported unless another key
-        // with the same id allows the token.
-        let mut refusal = Err(Error::UnknownKey(token.key_id));
-        for key in keys {
-            match key.allows(c.issued_at, now, self.skew_secs) {
-                Ok(()) => {
-                    refusal = Ok(());
-                    break;
-                }
-                Err(e) if refusal == Err(Error::UnknownKey(token.key_id)) => refusal = Err(e),
-                Err(_) => {}
-            }
+        // The trust list's word on the key: the first key's refusal is reported unless
+        // another key with the same id allows the token.
+        let mut verdicts = keys
+            .iter()
+            .map(|key| key.allows(c.issued_at, now, self.skew_secs));
+        let first = verdicts
+            .next()
+            .unwrap_or(Err(Error::UnknownKey(token.key_id)));
+        if first.is_err() && !verdicts.any(|v| v.is_ok()) {
+            first?;
         }
-        refusal?;
         if now >= c.expires_at.saturating_add(self.skew_secs) {
             return Err(Error::Expired {
                 by_secs: now.seconds_since(c.expires_at),
