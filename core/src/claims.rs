@@ -5,12 +5,19 @@ use core::str::FromStr;
 
 use crate::{Date, Error, Field, Timestamp};
 
+mod tables;
+
 /// Length in bytes of a [`SubjectId`]: 96 bits, so that among 1.4 billion people the chance
 /// of any two sharing one is about 10^-11.
 pub const SUBJECT_LEN: usize = 12;
 
 /// The longest display hint, in bytes of UTF-8.
 pub const MAX_DISPLAY_HINT_LEN: usize = 32;
+
+/// The most decimal digits (Unicode general category Nd, any script, full-width included) a
+/// display hint may hold: enough for the last four digits of an ID number, too few for a
+/// whole one (a Chinese resident ID has 17 digits and a check character).
+pub const MAX_HINT_DIGITS: usize = 4;
 
 /// The longest validity period (expiry minus issue time) v1 can carry: 2^21 - 1 seconds,
 /// a little over 24 days.
@@ -169,8 +176,9 @@ pub struct Vaccination {
 }
 
 /// A short display hint such as `张*明 ****1234`, so the person at the gate can match the
-/// code to an ID card. At most [`MAX_DISPLAY_HINT_LEN`] bytes of printable UTF-8; stored
-/// inline so that verification never allocates.
+/// code to an ID card. At most [`MAX_DISPLAY_HINT_LEN`] bytes of printable UTF-8 in
+/// Normalization Form C, with at most [`MAX_HINT_DIGITS`] decimal digits; stored inline so
+/// that verification never allocates.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DisplayHint {
     len: u8,
@@ -178,7 +186,16 @@ pub struct DisplayHint {
 }
 
 impl DisplayHint {
-    /// Checks and stores a hint: 1 to 32 bytes, no control characters.
+    /// Checks and stores a hint (docs/SPEC.md section 3), in this order: 1 to 32 bytes
+    /// ([`Error::Unencodable`], [`Error::FieldTooLong`]); no control or format character
+    /// ([`Error::InvalidText`]); no character that NFC could change or combine
+    /// ([`Error::NotNfc`]); at most [`MAX_HINT_DIGITS`] decimal digits
+    /// ([`Error::TooManyDigits`]). The same check runs when a token is decoded, so an
+    /// issuer cannot sign what a verifier refuses.
+    ///
+    /// Text typed with combining marks (`e` + U+0301 for `é`) is refused rather than
+    /// normalised here, to keep normalisation tables out of scanners: an issuer normalises
+    /// to NFC first (`qrseal_issuer::display_hint` does).
     pub fn new(text: &str) -> Result<Self, Error> {
         let len = text.len();
         if len == 0 {
@@ -200,6 +217,34 @@ impl DisplayHint {
         if text.chars().any(|c| c.is_control() || is_format_char(c)) {
             return Err(Error::InvalidText {
                 field: Field::DisplayHint,
+            });
+        }
+        // Two hints that look the same must be the same bytes, or one holder could carry
+        // two claim sets that read alike. Refusing every character that is not stable
+        // under NFC (a combining mark, a character NFC replaces or composes) makes each
+        // accepted hint its own NFC form with a table of a few kilobytes, where checking
+        // NFC in general would need the full composition tables in every scanner.
+        if let Some(offset) = text
+            .char_indices()
+            .find(|&(_, c)| tables::in_ranges(tables::NOT_NFC_STABLE, c))
+            .map(|(i, _)| i)
+        {
+            return Err(Error::NotNfc {
+                field: Field::DisplayHint,
+                offset,
+            });
+        }
+        // A token must never carry an ID number; a masked hint shows at most its last four
+        // digits. Counting every decimal digit (not runs) also refuses `1101 0119 9003`.
+        let digits = text
+            .chars()
+            .filter(|&c| tables::in_ranges(tables::DECIMAL_DIGITS, c))
+            .count();
+        if digits > MAX_HINT_DIGITS {
+            return Err(Error::TooManyDigits {
+                field: Field::DisplayHint,
+                count: digits,
+                max: MAX_HINT_DIGITS,
             });
         }
         let mut bytes = [0u8; MAX_DISPLAY_HINT_LEN];

@@ -133,6 +133,26 @@ pub enum Error {
         /// The field.
         field: Field,
     },
+    /// A text field holds a character that Unicode normalisation (NFC) could change or
+    /// combine with its neighbour, such as a combining accent typed after its letter.
+    #[error("field `{field}` is not in the NFC-stable repertoire (character at byte {offset})")]
+    NotNfc {
+        /// The field.
+        field: Field,
+        /// Offset of the character within the field's text, in bytes.
+        offset: usize,
+    },
+    /// A display hint holds more decimal digits than a masked ID number shows: it could
+    /// carry a whole ID number.
+    #[error("field `{field}` has {count} decimal digits; at most {max} are allowed")]
+    TooManyDigits {
+        /// The field.
+        field: Field,
+        /// How many decimal digits it holds.
+        count: usize,
+        /// The maximum.
+        max: usize,
+    },
     /// The bytes decode, but are not the one canonical encoding of what they hold.
     #[error("token is not canonically encoded (first difference at byte {offset})")]
     NonCanonical {
@@ -171,6 +191,8 @@ impl Error {
             Error::OutOfRange { .. } => "out_of_range",
             Error::FieldTooLong { .. } => "field_too_long",
             Error::InvalidText { .. } => "invalid_text",
+            Error::NotNfc { .. } => "not_nfc",
+            Error::TooManyDigits { .. } => "too_many_digits",
             Error::NonCanonical { .. } => "non_canonical",
             Error::Unencodable { .. } => "unencodable",
             Error::InvalidTime(_) => "invalid_time",

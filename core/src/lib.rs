@@ -57,8 +57,8 @@ mod time;
 mod wire;
 
 pub use claims::{
-    Claims, Colour, DisplayHint, MAX_DISPLAY_HINT_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS,
-    SUBJECT_LEN, SubjectId, TestRecord, TestResult, Vaccination,
+    Claims, Colour, DisplayHint, MAX_DISPLAY_HINT_LEN, MAX_HINT_DIGITS, MAX_TEST_AGE_SECS,
+    MAX_VALIDITY_SECS, SUBJECT_LEN, SubjectId, TestRecord, TestResult, Vaccination,
 };
 pub use error::{Error, Field};
 pub use time::{Date, Timestamp};

@@ -23,7 +23,7 @@ pub(crate) const ID_NUMBER: &str = "110101199003078888";
 /// A 16-byte display hint.
 pub(crate) const HINT_16: &str = "张*明 ****1234";
 /// A 32-byte display hint, the longest allowed.
-const HINT_32: &str = "欧阳*明 ****1234 ****5678 ABC";
+const HINT_32: &str = "欧阳*明 ****1234 OUYANG *MING";
 /// A 33-byte display hint, one byte too long.
 const HINT_33: &str = "张*明 ****1234 李*华 ****5678";
 
@@ -430,6 +430,17 @@ impl Builder {
             "valid-hint-chinese-16-bytes",
             "The size budget case plus the 16-byte hint `张*明 ****1234` (UTF-8, 4 characters \
              of 3 bytes). 116 bytes, 177 QR characters: QR version 7 at ECC M (178).",
+            &token,
+            self.valid(claims),
+        ));
+
+        let mut status = self.status(Colour::Green);
+        status.display_hint = Some(hint("Zoé ＊＊１２３４")?);
+        let (token, claims) = self.issue(&status)?;
+        cases.push(Case::token(
+            "valid-hint-precomposed-and-full-width",
+            "A hint `Zoé ＊＊１２３４`: the precomposed é (U+00E9) is NFC-stable, and four \
+             full-width digits are within the limit of 4 decimal digits.",
             &token,
             self.valid(claims),
         ));
@@ -1050,6 +1061,44 @@ impl Builder {
             &self.mutated(|p| p.display_hint = hint_bytes("张*明 \u{202e}1234".as_bytes()))?,
             err_in("invalid_text", "display_hint"),
         ));
+        cases.push(Case::token(
+            "display-hint-id-number",
+            "A hint holding a name and a whole resident ID number (`张三明 110101199003078888`, \
+             18 digits). A token never carries an ID number: a hint may hold at most 4 \
+             decimal digits, enough for a masked ID's last four.",
+            &self
+                .mutated(|p| p.display_hint = hint_bytes("张三明 110101199003078888".as_bytes()))?,
+            err_in("too_many_digits", "display_hint"),
+        ));
+        cases.push(Case::token(
+            "display-hint-full-width-digits",
+            "A hint with 5 full-width digits (`张*明 １２３４５`, U+FF11..U+FF15, as a Chinese \
+             input method types them): every Unicode decimal digit (category Nd) counts.",
+            &self.mutated(|p| p.display_hint = hint_bytes("张*明 １２３４５".as_bytes()))?,
+            err_in("too_many_digits", "display_hint"),
+        ));
+        cases.push(Case::token(
+            "display-hint-spaced-digits",
+            "A hint with 12 digits in runs of 4 (`1101 0119 9003`): digits count in total, \
+             not per run.",
+            &self.mutated(|p| p.display_hint = hint_bytes(b"1101 0119 9003"))?,
+            err_in("too_many_digits", "display_hint"),
+        ));
+        cases.push(Case::token(
+            "display-hint-combining-accent",
+            "A hint with `e` followed by U+0301 COMBINING ACUTE ACCENT (`Zoé` typed \
+             decomposed). Only characters that NFC leaves alone are allowed, so two hints that \
+             look the same are the same bytes; the precomposed `é` (U+00E9) is accepted.",
+            &self.mutated(|p| p.display_hint = hint_bytes("Zoe\u{301} ****1234".as_bytes()))?,
+            err_in("not_nfc", "display_hint"),
+        ));
+        cases.push(Case::token(
+            "display-hint-cjk-compatibility-ideograph",
+            "A hint starting with U+F900 (a CJK compatibility ideograph that NFC replaces by \
+             U+8C48): not NFC-stable.",
+            &self.mutated(|p| p.display_hint = hint_bytes("\u{F900}*明 ****1234".as_bytes()))?,
+            err_in("not_nfc", "display_hint"),
+        ));
         let mut bad_utf8 = HINT_16.as_bytes().to_vec();
         bad_utf8[1] = 0x20;
         cases.push(Case::token(
@@ -1281,6 +1330,8 @@ pub(crate) fn error_field(e: &qrseal_verifier::Error) -> Option<&'static str> {
             | C::OutOfRange { field, .. }
             | C::FieldTooLong { field, .. }
             | C::InvalidText { field }
+            | C::NotNfc { field, .. }
+            | C::TooManyDigits { field, .. }
             | C::Unencodable { field, .. },
         ) => Some(field.name()),
         _ => None,

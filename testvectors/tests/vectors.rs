@@ -173,7 +173,9 @@ fn field_of(e: &Error) -> Option<&'static str> {
         | Error::Malformed(C::UnknownEnumValue { field, .. })
         | Error::Malformed(C::OutOfRange { field, .. })
         | Error::Malformed(C::FieldTooLong { field, .. })
-        | Error::Malformed(C::InvalidText { field }) => Some(field.name()),
+        | Error::Malformed(C::InvalidText { field })
+        | Error::Malformed(C::NotNfc { field, .. })
+        | Error::Malformed(C::TooManyDigits { field, .. }) => Some(field.name()),
         _ => None,
     }
 }
