@@ -30,6 +30,23 @@ pub enum Error {
     /// A key file exists already; keys are never overwritten.
     #[error("{} exists already; refusing to overwrite a key", .0.display())]
     KeyFileExists(PathBuf),
+    /// A secret key file may be known to someone else: group or others may read or write
+    /// it, another user owns it, or it is not a regular file. Nothing was signed with it.
+    #[error("{}: refusing to use this secret key: it {reason}", path.display())]
+    KeyFileInsecure {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// A key directory holds a key set whose writing was interrupted (by a crash or a
+    /// kill); it is not used. Writing a key set into the directory again rolls it back.
+    #[error(
+        "{}: the last key write into this directory was interrupted; run the command that \
+         writes the keys (such as `qrseal keygen`) again",
+        .0.display()
+    )]
+    KeyWriteInterrupted(PathBuf),
     /// Reading or writing a key file failed.
     #[error("{}: {source}", path.display())]
     Io {
