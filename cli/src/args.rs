@@ -78,17 +78,27 @@ tokens of a whole city do not expire in the same minute. --spread defaults to TT
 (3h for the default 24h TTL) and must be shorter than the TTL; the TTL can be at most about \
 24 days.
 
+The ID number is read from --id-file (a file, or `-` for standard input), never from the \
+command line, where every local user can read it in the process list. The display hint \
+holds at most 4 decimal digits (a masked ID such as ****1234, never a whole ID number).
+
 Example:
-  qrseal issue --keys keys --id 11010119900307888X --colour green \\
+  echo 11010119900307888X | qrseal issue --keys keys --id-file - --colour green \\
       --test negative@2026-11-20T09:30:00Z --doses 2 --last-dose 2026-08-01 \\
       --display '张*明 ****1234'")]
+#[command(group(clap::ArgGroup::new("holder").required(true).args(["id_file", "id"])))]
 pub(crate) struct IssueArgs {
     /// Directory holding issuer.key and subject.key (from `qrseal keygen`).
     #[arg(long, value_name = "DIR")]
     pub(crate) keys: PathBuf,
-    /// The holder's ID number; only its keyed hash goes into the token.
+    /// Read the holder's ID number from FILE (one line), or from standard input with `-`;
+    /// only its keyed hash goes into the token.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) id_file: Option<PathBuf>,
+    /// The holder's ID number on the command line. For tests only: every local user can
+    /// read a command line in the process list; use --id-file.
     #[arg(long, value_name = "ID")]
-    pub(crate) id: String,
+    pub(crate) id: Option<String>,
     /// Health-status colour: green, yellow, red or dark-red.
     #[arg(long, value_name = "COLOUR", value_parser = parse_colour)]
     pub(crate) colour: Colour,
@@ -102,7 +112,8 @@ pub(crate) struct IssueArgs {
     /// Date of the last vaccine dose (needs --doses).
     #[arg(long, value_name = "DATE", requires = "doses", value_parser = parse_date)]
     pub(crate) last_dose: Option<Date>,
-    /// Short hint for the gate, such as a masked name and ID (at most 32 bytes of UTF-8).
+    /// Short hint for the gate, such as a masked name and ID (at most 32 bytes of UTF-8,
+    /// at most 4 decimal digits, normalised to NFC).
     #[arg(long, value_name = "TEXT")]
     pub(crate) display: Option<String>,
     /// Nominal lifetime of the token [default: 24h].
@@ -346,8 +357,9 @@ pub(crate) struct RotateArgs {
 /// Arguments of `qrseal revoke`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Each ID number is hashed with KEYDIR/subject.key, as `qrseal issue` does, and appended to \
-REVDIR/pending (one line: subject hex, then the time as Unix seconds). Nothing is published \
+The ID numbers are read from --id-file (a file, or `-` for standard input), one per line; \
+empty lines are skipped. Each ID number is hashed with KEYDIR/subject.key, as `qrseal issue` \
+does, and appended to REVDIR/pending (one line: subject hex, then the time as Unix seconds). Nothing is published \
 until `qrseal publish-revocations`. Tokens issued at or after --before are not affected: \
 the holder's refreshed token verifies.")]
 pub(crate) struct RevokeArgs {
@@ -357,8 +369,18 @@ pub(crate) struct RevokeArgs {
     /// Revocation directory (created if missing).
     #[arg(long, value_name = "REVDIR")]
     pub(crate) revocations: PathBuf,
-    /// The holder's ID number (repeatable).
-    #[arg(long, value_name = "ID", required = true)]
+    /// Read the holders' ID numbers from FILE, one per line (at most a million), or from
+    /// standard input with `-`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "id",
+        conflicts_with = "id"
+    )]
+    pub(crate) id_file: Option<PathBuf>,
+    /// A holder's ID number on the command line (repeatable). For tests only: every local
+    /// user can read a command line in the process list; use --id-file.
+    #[arg(long, value_name = "ID")]
     pub(crate) id: Vec<String>,
     /// Revoke tokens issued before this time [default: the system clock].
     #[arg(long, value_name = "TIME", value_parser = parse_time)]

@@ -158,7 +158,8 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
         "Every step succeeded.\n\n\
          Next, with keys of your own:\n  \
          qrseal keygen --dir keys\n  \
-         qrseal issue --keys keys --id {SAMPLE_ID} --colour green > token.txt\n  \
+         echo {SAMPLE_ID} > id.txt\n  \
+         qrseal issue --keys keys --id-file id.txt --colour green > token.txt\n  \
          qrseal render - --png token.png < token.txt\n  \
          qrseal verify --image token.png --keys keys\n  \
          qrseal inspect - < token.txt\n\n\
@@ -167,9 +168,9 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
          qrseal root-keygen --dir root\n  \
          qrseal keygen --dir keys2\n  \
          qrseal trust-list --root root --add-issuer keys2 --out trust.qstl\n  \
-         qrseal issue --keys keys2 --id {SAMPLE_ID} --colour green > token2.txt\n  \
+         qrseal issue --keys keys2 --id-file id.txt --colour green > token2.txt\n  \
          qrseal verify - --root root/root.pub --trust trust.qstl < token2.txt\n  \
-         qrseal revoke --keys keys2 --revocations rev --id {SAMPLE_ID}\n  \
+         qrseal revoke --keys keys2 --revocations rev --id-file - < id.txt\n  \
          qrseal publish-revocations --keys keys2 --revocations rev\n  \
          qrseal verify - --root root/root.pub --trust trust.qstl \
          --revocations rev/full.qsrl < token2.txt\n"

@@ -6,13 +6,20 @@ use qrseal_issuer::{Issuer, Status, TtlPolicy, keyfile};
 use crate::args::IssueArgs;
 use crate::fail::{Exit, Failure, Outcome};
 use crate::files::{now_or_clock, out};
+use crate::ids::read_ids;
 
 pub(crate) fn run(args: &IssueArgs) -> Outcome {
     let ttl = ttl_policy(args)?;
     let now = now_or_clock(args.now)?;
     let (key, secret) = keyfile::load(&args.keys)?;
     let issuer = Issuer::new(key, secret).with_ttl(ttl)?;
-    let mut status = Status::new(issuer.subject(&args.id)?, args.colour);
+    let id = match (&args.id_file, &args.id) {
+        (Some(path), _) => read_ids(path, 1, "--id-file")?.remove(0),
+        (None, Some(id)) => id.clone(),
+        // clap requires one of the two.
+        (None, None) => return Err(Failure::usage("give the ID number with --id-file")),
+    };
+    let mut status = Status::new(issuer.subject(&id)?, args.colour);
     status.test = args.test.map(|(result, collected_at)| TestRecord {
         result,
         collected_at,

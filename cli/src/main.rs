@@ -22,6 +22,7 @@ mod args;
 mod demo;
 mod fail;
 mod files;
+mod ids;
 mod inspect;
 mod issue;
 mod keygen;

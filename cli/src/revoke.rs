@@ -19,6 +19,7 @@ use qrseal_verifier::TrustedKey;
 use crate::args::{PublishRevocationsArgs, RevokeArgs};
 use crate::fail::{Exit, Failure, Outcome};
 use crate::files::{Staged, now_or_clock, out, read_bounded, write_atomic};
+use crate::ids::{MAX_IDS, read_ids};
 use crate::show::field;
 use crate::trust::{duration_secs, info_text};
 use crate::verify::MAX_REVOCATION_FILE;
@@ -40,11 +41,15 @@ pub(crate) fn revoke(args: &RevokeArgs) -> Outcome {
     let before = now_or_clock(args.before)?;
     let (key, secret) = keyfile::load(&args.keys)?;
     let issuer = Issuer::new(key, secret);
-    let mut added = Vec::with_capacity(args.id.len());
-    for id in &args.id {
+    let (ids, flag) = match &args.id_file {
+        Some(path) => (read_ids(path, MAX_IDS, "--id-file")?, "--id-file"),
+        None => (args.id.clone(), "--id"),
+    };
+    let mut added = Vec::with_capacity(ids.len());
+    for (n, id) in ids.iter().enumerate() {
         let subject = issuer
             .subject(id)
-            .map_err(|e| Failure::usage(format!("--id: {e}")))?;
+            .map_err(|e| Failure::usage(format!("{flag}: ID number {}: {e}", n + 1)))?;
         let revocation = Revocation {
             subject,
             issued_before: before,
