@@ -1,6 +1,6 @@
 //! `qrseal issue`: sign one token with the keys in a directory.
 
-use qrseal_core::{DisplayHint, TestRecord, Vaccination};
+use qrseal_core::{TestRecord, Vaccination};
 use qrseal_issuer::{Issuer, Status, TtlPolicy, keyfile};
 
 use crate::args::IssueArgs;
@@ -31,7 +31,7 @@ pub(crate) fn run(args: &IssueArgs) -> Outcome {
     status.display_hint = args
         .display
         .as_deref()
-        .map(DisplayHint::new)
+        .map(qrseal_issuer::display_hint)
         .transpose()
         .map_err(|e| Failure::usage(format!("--display: {e}")))?;
     let token = issuer.issue(&status, now)?;

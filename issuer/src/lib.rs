@@ -24,11 +24,13 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod error;
+mod hint;
 mod issue;
 mod key;
 pub mod keyfile;
 pub mod publish;
 
 pub use error::Error;
+pub use hint::display_hint;
 pub use issue::{IssuedToken, Issuer, Status, TtlPolicy};
 pub use key::{IssuerKey, MAX_ID_NUMBER_LEN, SubjectSecret};

@@ -280,11 +280,11 @@ fn batch_issuing_equals_issuing_one_by_one() {
 }
 
 #[test]
-fn a_stale_temporary_file_is_reported_and_left_alone() {
+fn a_foreign_file_in_place_of_the_staging_directory_is_reported_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let stale = dir
-        .path()
-        .join(format!(".issuer.key.tmp-{}", std::process::id()));
+    // Key writes stage in `.qrseal-keys.writing`, a directory; a plain file with that name
+    // is not ours to remove.
+    let stale = dir.path().join(".qrseal-keys.writing");
     std::fs::write(&stale, "someone else's").unwrap();
     let err = keyfile::save_new(
         dir.path(),
