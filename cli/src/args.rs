@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Keygen(KeygenArgs),
     /// Sign a token and print its QR text (or, with --url, its URL text) on one line.
     Issue(IssueArgs),
+    /// Sign tokens for every holder of a CSV file on all cores, writing a CSV of tokens.
+    IssueBatch(IssueBatchArgs),
     /// Draw token text as a QR code: a PNG or SVG file, or Unicode blocks in the terminal.
     Render(RenderArgs),
     /// Decode a token and print every field WITHOUT checking its signature or dates.
@@ -128,6 +130,65 @@ pub(crate) struct IssueArgs {
     /// Print the URL text form (base64url, for links and JSON) instead of the QR text form.
     #[arg(long)]
     pub(crate) url: bool,
+}
+
+/// Arguments of `qrseal issue-batch`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Input: CSV with a header row naming its columns, in any order: id (the holder's ID number), \
+colour (green, yellow, red or dark-red), and optionally test (RESULT@TIME, e.g. \
+negative@2026-11-20T09:30:00Z), doses and last_dose (both or neither; DATE), display (the \
+display hint: at most 32 bytes and 4 decimal digits). Empty optional fields mean none.
+
+Output: CSV with the header subject,qr,url,expires_at,refresh_at: the subject hash (hex), \
+the QR and URL text forms, and the expiry and background-refresh times (RFC 3339), one row \
+per token in input order. ID numbers are never written out.
+
+Every token is issued at --now, with the expiry spread per holder as `qrseal issue` does. \
+Rows are signed on every core while the next ones are read, so memory stays flat whatever \
+the input size. A bad row is reported with its line number; with --on-error stop (the \
+default) the run stops and exits 2, with skip it is reported on stderr and left out. The \
+output file is written to a temporary file in the same directory and renamed into place \
+only when the run completes, so an interrupted run leaves the previous file (or none); it \
+is created with mode 0600, as it holds the health statuses of every holder in it. \
+With `-` the output streams to stdout as it is made. A progress bar with rate and ETA is \
+drawn on stderr when stderr is a terminal; otherwise one summary line is printed at the end.
+
+Example:
+  printf 'id,colour,display\\n11010119900307888X,green,张*明 ****888X\\n' > holders.csv
+  qrseal issue-batch --keys keys --input holders.csv --output tokens.csv")]
+pub(crate) struct IssueBatchArgs {
+    /// Directory holding issuer.key and subject.key (from `qrseal keygen`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) keys: PathBuf,
+    /// The holders' statuses as CSV, or `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) input: PathBuf,
+    /// Where to write the tokens as CSV (replaced whole when the run completes), or `-` for
+    /// stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Issue time of every token [default: the system clock].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<Timestamp>,
+    /// Nominal lifetime of the tokens [default: 24h].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) ttl: Option<std::time::Duration>,
+    /// Width of the per-holder expiry spread [default: TTL/8].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) spread: Option<std::time::Duration>,
+    /// What to do with a bad row: stop the run, or skip the row.
+    #[arg(long, value_name = "WHAT", value_enum, default_value = "stop")]
+    pub(crate) on_error: OnError,
+}
+
+/// `--on-error` of `qrseal issue-batch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OnError {
+    /// Stop at the first bad row; write nothing.
+    Stop,
+    /// Report the bad row on stderr and go on.
+    Skip,
 }
 
 /// Arguments of `qrseal render`.
@@ -427,7 +488,7 @@ fn parse_time(s: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
 }
 
-fn parse_date(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     s.parse::<Date>().map_err(|e| e.to_string())
 }
 
@@ -455,7 +516,7 @@ fn parse_compromise(s: &str) -> Result<(String, Timestamp), String> {
 }
 
 /// `RESULT@TIME`, e.g. `negative@2026-11-20T09:30:00Z`.
-fn parse_test(s: &str) -> Result<(TestResult, Timestamp), String> {
+pub(crate) fn parse_test(s: &str) -> Result<(TestResult, Timestamp), String> {
     let Some((result, time)) = s.split_once('@') else {
         return Err("expected RESULT@TIME, e.g. negative@2026-11-20T09:30:00Z".to_owned());
     };

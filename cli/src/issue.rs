@@ -9,7 +9,7 @@ use crate::files::{now_or_clock, out};
 use crate::ids::read_ids;
 
 pub(crate) fn run(args: &IssueArgs) -> Outcome {
-    let ttl = ttl_policy(args)?;
+    let ttl = ttl_policy(args.ttl, args.spread)?;
     let now = now_or_clock(args.now)?;
     let (key, secret) = keyfile::load(&args.keys)?;
     let issuer = Issuer::new(key, secret).with_ttl(ttl)?;
@@ -45,16 +45,19 @@ pub(crate) fn run(args: &IssueArgs) -> Outcome {
 }
 
 /// --ttl (default 24h) and --spread (default TTL/8: 3h for 24h, as `TtlPolicy::default()`).
-fn ttl_policy(args: &IssueArgs) -> Result<TtlPolicy, Failure> {
+pub(crate) fn ttl_policy(
+    ttl: Option<std::time::Duration>,
+    spread: Option<std::time::Duration>,
+) -> Result<TtlPolicy, Failure> {
     let default = TtlPolicy::default();
     let secs = |d: std::time::Duration, flag: &str| {
         u32::try_from(d.as_secs()).map_err(|_| Failure::usage(format!("{flag} is far too long")))
     };
-    let ttl_secs = match args.ttl {
+    let ttl_secs = match ttl {
         Some(d) => secs(d, "--ttl")?,
         None => default.ttl_secs,
     };
-    let spread_secs = match (args.spread, args.ttl) {
+    let spread_secs = match (spread, ttl) {
         (Some(d), _) => secs(d, "--spread")?,
         (None, Some(_)) => ttl_secs / 8,
         (None, None) => default.spread_secs,

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 mod args;
+mod batch;
 mod demo;
 mod fail;
 mod files;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Keygen(a) => keygen::run(&a),
         Command::Issue(a) => issue::run(&a),
+        Command::IssueBatch(a) => batch::run(&a),
         Command::Render(a) => render::run(&a),
         Command::Inspect(a) => inspect::run(&a),
         Command::Verify(a) => verify::run(&a),
