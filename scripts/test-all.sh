@@ -31,6 +31,16 @@ cargo test --workspace --all-features --locked
 step "independent Python verifier written from docs/SPEC.md agrees with testvectors/"
 python3 testvectors/reference/qrseal_ref.py
 
+step "Rust examples: the backend pre-issues and verifies, the scanner gives each verdict"
+examples_out=$(mktemp -d)
+cargo run --locked -q -p qrseal-examples --bin backend -- "$examples_out"
+cargo run --locked -q -p qrseal-examples --bin scanner -- "$examples_out" \
+  < "$examples_out/tokens.txt" > "$examples_out/verdicts.txt"
+cat "$examples_out/verdicts.txt"
+diff <(cut -d' ' -f1-2 "$examples_out/verdicts.txt") \
+  <(printf 'ADMITTED green\nREJECTED revoked:\nDENIED yellow\nREJECTED invalid_encoding:\n')
+rm -rf "$examples_out"
+
 step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
 cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
 cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf
