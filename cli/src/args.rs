@@ -150,7 +150,8 @@ the input size. A bad row is reported with its line number; with --on-error stop
 default) the run stops and exits 2, with skip it is reported on stderr and left out. The \
 output file is written to a temporary file in the same directory and renamed into place \
 only when the run completes, so an interrupted run leaves the previous file (or none); it \
-is created with mode 0600, as it holds the health statuses of every holder in it. \
+is created with mode 0600, as it holds the health statuses of every holder in it (a run \
+killed outright may leave a hidden .FILE.*.tmp beside it, never a partial FILE). \
 With `-` the output streams to stdout as it is made. A progress bar with rate and ETA is \
 drawn on stderr when stderr is a terminal; otherwise one summary line is printed at the end.
 
