@@ -391,7 +391,9 @@ Makes a new issuer key set in --new (issuer.key and issuer.pub new; subject.key 
 next trust list: every active key stops signing at --at and stays accepted for the longest \
 a token can live, so tokens already issued keep verifying; the new key signs from --at. \
 Publish the list before --at so scanners know the new key before its first token. If \
-anything fails, --trust is left as it was.")]
+anything fails, --trust is left as it was. Run again after a crash, the command resumes: it \
+uses the key set the crashed run left in --new (rolled back if it was not complete), and \
+reports a rotation already published as done.")]
 pub(crate) struct RotateArgs {
     /// Directory holding root.key.
     #[arg(long, value_name = "DIR")]

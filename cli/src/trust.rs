@@ -10,7 +10,7 @@ use qrseal_core::lists::{
 use qrseal_core::{KeyId, Timestamp};
 use qrseal_issuer::keyfile::{self, ISSUER_PUB_FILE, ROOT_KEY_FILE, ROOT_PUB_FILE};
 use qrseal_issuer::publish::{new_key_entry, retire_key, rotate_keys, sign_trust_list};
-use qrseal_issuer::{IssuerKey, keyfile::SUBJECT_KEY_FILE};
+use qrseal_issuer::{IssuerKey, SubjectSecret, keyfile::SUBJECT_KEY_FILE};
 use qrseal_verifier::{TrustStore, TrustedKey};
 
 use crate::args::{InspectListArgs, RootKeygenArgs, RotateArgs, TrustListArgs};
@@ -100,6 +100,31 @@ pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
     Ok(Exit::Ok)
 }
 
+/// The issuer key of a complete key set in `dir` whose subject secret is `subject` (left by
+/// a rotation that crashed before publishing its trust list); `None` if `dir` holds no set
+/// or only an interrupted write, which writing the new set rolls back.
+fn resumable_key(dir: &Path, subject: &SubjectSecret) -> Result<Option<IssuerKey>, Failure> {
+    match keyfile::load(dir) {
+        Ok((key, existing)) => {
+            if existing.to_pem()? != subject.to_pem()? {
+                return Err(Failure::usage(format!(
+                    "--new {}: holds a key set with another subject.key than --old; choose \
+                     a new directory",
+                    dir.display()
+                )));
+            }
+            Ok(Some(key))
+        }
+        Err(qrseal_issuer::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Ok(None)
+        }
+        Err(qrseal_issuer::Error::KeyWriteInterrupted(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     let now = now_or_clock(args.now)?;
     let at = args.at.unwrap_or(now);
@@ -109,6 +134,20 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     check_not_before(now, &info, &args.trust)?;
     let (old_key, subject) = keyfile::load(&args.old)?;
     let old_id = old_key.key_id();
+    // A re-run after a crash resumes: a key set that the crashed run committed in --new is
+    // used rather than replaced, and a rotation already published is reported as done.
+    let resumed = resumable_key(&args.new, &subject)?;
+    if let Some(key) = &resumed
+        && keys.iter().any(|k| k.public_key == key.public_key())
+    {
+        out(&format!(
+            "Key {} in {} is in the trust list {} already: the rotation is done.\n",
+            key.key_id(),
+            args.new.display(),
+            args.trust.display()
+        ))?;
+        return Ok(Exit::Ok);
+    }
     match keys
         .iter()
         .find(|k| k.public_key == old_key.public_key())
@@ -130,7 +169,11 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
         Some(KeyState::Active | KeyState::Compromised { .. }) => {}
     }
     drop(old_key);
-    let new_key = IssuerKey::generate()?;
+    let reused = resumed.is_some();
+    let new_key = match resumed {
+        Some(key) => key,
+        None => IssuerKey::generate()?,
+    };
     let new_id = new_key.key_id();
     let keys = rotate_keys(&keys, new_key.public_key(), at)?;
     let info = ListInfo {
@@ -143,10 +186,14 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     // cannot be written, the old list stays, and if the list cannot be renamed, the keys
     // are removed again.
     let staged = Staged::new(&args.trust, &bytes)?;
-    keyfile::save_new(&args.new, &new_key, &subject)?;
+    if !reused {
+        keyfile::save_new(&args.new, &new_key, &subject)?;
+    }
     if let Err(e) = staged.commit() {
-        for name in [keyfile::ISSUER_KEY_FILE, ISSUER_PUB_FILE, SUBJECT_KEY_FILE] {
-            let _ = std::fs::remove_file(args.new.join(name));
+        if !reused {
+            for name in [keyfile::ISSUER_KEY_FILE, ISSUER_PUB_FILE, SUBJECT_KEY_FILE] {
+                let _ = std::fs::remove_file(args.new.join(name));
+            }
         }
         return Err(e);
     }

@@ -175,3 +175,109 @@ fn a_secret_key_others_can_read_is_refused() {
         .assert()
         .success();
 }
+
+#[test]
+fn rotate_killed_at_any_point_can_be_run_again() {
+    let now = "2026-11-21T08:00:00Z";
+    for at in 1..=13 {
+        let tmp = TempDir::new().unwrap();
+        let p = |name: &str| tmp.path().join(name);
+        qrseal()
+            .args(["root-keygen", "--dir"])
+            .arg(p("root"))
+            .assert()
+            .success();
+        qrseal()
+            .args(["keygen", "--dir"])
+            .arg(p("keys"))
+            .assert()
+            .success();
+        qrseal()
+            .args(["trust-list", "--now", now, "--root"])
+            .arg(p("root"))
+            .arg("--add-issuer")
+            .arg(p("keys"))
+            .arg("--out")
+            .arg(p("trust.qstl"))
+            .assert()
+            .success();
+        let rotate = || {
+            let mut cmd = qrseal();
+            cmd.args([
+                "rotate",
+                "--now",
+                now,
+                "--at",
+                "2026-11-22T00:00:00Z",
+                "--root",
+            ])
+            .arg(p("root"))
+            .arg("--trust")
+            .arg(p("trust.qstl"))
+            .arg("--old")
+            .arg(p("keys"))
+            .arg("--new")
+            .arg(p("keys-2"));
+            cmd
+        };
+        let before = fs::read(p("trust.qstl")).unwrap();
+        let run = rotate()
+            .env("QRSEAL_TEST_CRASH_AT", at.to_string())
+            .output()
+            .unwrap();
+        if run.status.success() {
+            // Past the last crash point of the three-file set (3 * 3 + 3 = 12).
+            assert_eq!(at, 13);
+            // Run again once published: the rotation is reported as done, nothing changes.
+            let after = fs::read(p("trust.qstl")).unwrap();
+            rotate()
+                .assert()
+                .success()
+                .stdout(predicate::str::contains("the rotation is done"));
+            assert_eq!(fs::read(p("trust.qstl")).unwrap(), after);
+            break;
+        }
+        assert_eq!(run.status.code(), None, "crash point {at}: {run:?}");
+        // Killed while the key set was being written or before the trust list was replaced:
+        // the trust list is untouched, and the same command run again completes the
+        // rotation, with the key set the crashed run committed if it got that far.
+        assert_eq!(
+            fs::read(p("trust.qstl")).unwrap(),
+            before,
+            "crash point {at}"
+        );
+        let committed = at >= 8;
+        let key_before = committed.then(|| fs::read(p("keys-2/issuer.pub")).unwrap());
+        rotate().assert().success();
+        if let Some(key) = key_before {
+            assert_eq!(
+                fs::read(p("keys-2/issuer.pub")).unwrap(),
+                key,
+                "crash point {at}"
+            );
+        }
+        assert_eq!(
+            names(&p("keys-2")),
+            ["issuer.key", "issuer.pub", "subject.key"],
+            "crash point {at}"
+        );
+        qrseal()
+            .arg("inspect-list")
+            .arg(p("trust.qstl"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("sequence"));
+        qrseal()
+            .args([
+                "issue",
+                "--id",
+                "11010119900307888X",
+                "--colour",
+                "green",
+                "--keys",
+            ])
+            .arg(p("keys-2"))
+            .assert()
+            .success();
+    }
+}
