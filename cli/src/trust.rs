@@ -140,6 +140,18 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     if let Some(key) = &resumed
         && keys.iter().any(|k| k.public_key == key.public_key())
     {
+        // Done only if this is the key a rotation from --old added: --old no longer active.
+        let old_active = keys
+            .iter()
+            .any(|k| k.public_key == old_key.public_key() && k.state == KeyState::Active);
+        if key.public_key() == old_key.public_key() || old_active {
+            return Err(Failure::usage(format!(
+                "--new {}: holds key {}, which is in the trust list already; choose a new \
+                 directory",
+                args.new.display(),
+                key.key_id()
+            )));
+        }
         out(&format!(
             "Key {} in {} is in the trust list {} already: the rotation is done.\n",
             key.key_id(),
