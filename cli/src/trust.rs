@@ -108,8 +108,8 @@ fn resumable_key(dir: &Path, subject: &SubjectSecret) -> Result<Option<IssuerKey
         Ok((key, existing)) => {
             if existing.to_pem()? != subject.to_pem()? {
                 return Err(Failure::usage(format!(
-                    "--new {}: holds a key set with another subject.key than --old; choose \
-                     a new directory",
+                    "--new {}: holds a key set with another subject.key than --old; refusing \
+                     to overwrite a key set: choose a new directory",
                     dir.display()
                 )));
             }
@@ -146,8 +146,8 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
             .any(|k| k.public_key == old_key.public_key() && k.state == KeyState::Active);
         if key.public_key() == old_key.public_key() || old_active {
             return Err(Failure::usage(format!(
-                "--new {}: holds key {}, which is in the trust list already; choose a new \
-                 directory",
+                "--new {}: holds key {}, which is in the trust list already; refusing to \
+                 overwrite a key set: choose a new directory",
                 args.new.display(),
                 key.key_id()
             )));
