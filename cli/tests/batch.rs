@@ -283,3 +283,50 @@ fn bad_files_are_refused_with_a_clear_message() {
     assert!(!output.exists());
     assert_eq!(names(tmp.path()), ["keys"]);
 }
+
+#[test]
+fn a_run_killed_midway_leaves_the_previous_output_whole() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let (tmp, keys) = setup();
+    let output = tmp.path().join("tokens.csv");
+    fs::write(&output, "the previous run's tokens").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qrseal"))
+        .args(["issue-batch", "--now", NOW, "--input", "-", "--keys"])
+        .arg(&keys)
+        .arg("--output")
+        .arg(&output)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Rows enough to fill the output buffer several times; stdin then stays open, so the
+    // run is still going when it is killed.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(holders(20_000).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let temporary = || {
+        fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .find(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    // Wait until tokens are being written to the temporary file.
+    while temporary().is_none_or(|e| e.metadata().unwrap().len() == 0) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "issue-batch ended early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(
+        fs::read_to_string(&output).unwrap(),
+        "the previous run's tokens"
+    );
+    // What a kill leaves is the hidden temporary file, never a partial tokens.csv.
+    let left = temporary().unwrap().file_name().into_string().unwrap();
+    assert!(left.starts_with(".tokens.csv."), "{left}");
+}
