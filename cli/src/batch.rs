@@ -372,9 +372,12 @@ pub(crate) fn run(args: &IssueBatchArgs) -> Outcome {
     let mut skipped: u64 = 0;
     // A reader thread parses the next chunk while the pool signs this one; the channel holds
     // one chunk, so at most three are in memory.
-    let outcome = std::thread::scope(|scope| -> Result<(), Failure> {
+    let outcome = (|| -> Result<(), Failure> {
         let (send, receive) = mpsc::sync_channel::<Result<(Vec<Row>, u64), Failure>>(1);
-        scope.spawn(move || {
+        // Not joined: after a bad row stops the run, a reader still waiting on an open
+        // standard input must not keep the process alive; it ends with the process, or
+        // as soon as it finds the channel closed.
+        std::thread::spawn(move || {
             let mut record = StringRecord::new();
             loop {
                 let mut chunk = Vec::with_capacity(CHUNK_ROWS);
@@ -445,7 +448,7 @@ pub(crate) fn run(args: &IssueBatchArgs) -> Outcome {
             progress.update(position, issued);
         }
         Ok(())
-    });
+    })();
     progress.finish();
     // On an error the temporary file is dropped, and with it removed.
     outcome?;

@@ -330,3 +330,40 @@ fn a_run_killed_midway_leaves_the_previous_output_whole() {
     let left = temporary().unwrap().file_name().into_string().unwrap();
     assert!(left.starts_with(".tokens.csv."), "{left}");
 }
+
+#[test]
+fn a_bad_row_ends_the_run_even_while_stdin_stays_open() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let (tmp, keys) = setup();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qrseal"))
+        .args(["issue-batch", "--now", NOW, "--input", "-", "--keys"])
+        .arg(&keys)
+        .arg("--output")
+        .arg(tmp.path().join("tokens.csv"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A full chunk of rows with a bad one, then nothing more (but no end of input either).
+    let mut csv = holders(8191);
+    csv.push_str(",purple,11010119900300001X,,,\n");
+    stdin.write_all(csv.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // A safety net against a hang, not a speed requirement.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("issue-batch still running after a bad row");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(names(tmp.path()), ["keys"]);
+}
