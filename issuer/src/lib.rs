@@ -17,7 +17,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Key files: [`keyfile`].
+//! Key files, written crash-safely and refused when others could read them: [`keyfile`].
+//! Display hints from typed text, normalised to NFC: [`display_hint`].
 
 #![forbid(unsafe_code)]
 // Library code returns errors; tests may unwrap (clippy.toml).
