@@ -51,7 +51,7 @@ pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
     let root = keyfile::load_root(&args.root)?;
     let (mut keys, sequence) = match &args.previous {
         Some(path) => {
-            let (info, keys) = read_previous(path, &root)?;
+            let (info, keys) = read_previous(path, &root, now)?;
             check_not_before(now, &info, path)?;
             (keys, info.sequence + 1)
         }
@@ -89,6 +89,7 @@ pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
         issued_at: now,
         next_update_by: now.saturating_add(valid_for),
     };
+    check_out_not_newer(&args.out, sequence, args.previous.is_some())?;
     let bytes = sign_trust_list(&root, &info, &keys)?;
     write_atomic(&args.out, &bytes)?;
     out(&format!(
@@ -105,7 +106,7 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     let at = args.at.unwrap_or(now);
     let valid_for = duration_secs(args.valid_for, DEFAULT_TRUST_VALID_FOR, "--valid-for")?;
     let root = keyfile::load_root(&args.root)?;
-    let (info, keys) = read_previous(&args.trust, &root)?;
+    let (info, keys) = read_previous(&args.trust, &root, now)?;
     check_not_before(now, &info, &args.trust)?;
     let (old_key, subject) = keyfile::load(&args.old)?;
     let old_id = old_key.key_id();
@@ -210,19 +211,56 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
 }
 
 /// Reads a trust list and checks that `root` signed it; returns its header and keys.
-fn read_previous(path: &Path, root: &IssuerKey) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
+fn read_previous(
+    path: &Path,
+    root: &IssuerKey,
+    now: Timestamp,
+) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
     let bytes = read_bounded(path, MAX_TRUST_LIST_FILE, "trust list")?;
     let pinned = TrustedKey::from_bytes(&root.public_key())
         .map_err(|e| Failure::usage(format!("root key: {e}")))?;
     let mut store = TrustStore::new(pinned);
     store
-        .load_trust_list(&bytes)
+        .load_trust_list(&bytes, now)
         .map_err(|e| list_refused("trust list", path, e))?;
     let list = TrustList::parse(&bytes).map_err(|e| {
         let e = qrseal_verifier::Error::from(e);
         list_refused("trust list", path, e)
     })?;
     Ok((list.info, list.keys().collect()))
+}
+
+/// Refuses to replace a file that is not an older trust list: without --previous an existing
+/// --out is never overwritten (the new list, sequence 1, would be refused as a rollback by
+/// every scanner that saw the file's list), and with it the file must hold a lower sequence
+/// than the list about to be written.
+fn check_out_not_newer(out: &Path, sequence: u64, has_previous: bool) -> Result<(), Failure> {
+    match std::fs::metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        _ => {}
+    }
+    if !has_previous {
+        return Err(Failure::usage(format!(
+            "--out {} exists: pass it as --previous to publish the next list, or choose \
+             another file",
+            out.display()
+        )));
+    }
+    let bytes = read_bounded(out, MAX_TRUST_LIST_FILE, "trust list")?;
+    match TrustList::parse(&bytes) {
+        Ok(list) if list.info.sequence < sequence => Ok(()),
+        Ok(list) => Err(Failure::usage(format!(
+            "--out {} holds trust list sequence {}, not older than the new list ({sequence}); \
+             pass the newest list as --previous",
+            out.display(),
+            list.info.sequence
+        ))),
+        Err(e) => Err(Failure::usage(format!(
+            "--out {} exists and is not a trust list ({}); refusing to overwrite it",
+            out.display(),
+            e.code()
+        ))),
+    }
 }
 
 /// Refuses to publish a list older than the one it follows: verifiers that saw that one

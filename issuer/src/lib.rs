@@ -17,7 +17,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Key files: [`keyfile`].
+//! Revocation publishing: [`revocation::RevocationPublisher`] (numbering, merging, checking
+//! the list built on), and on disk [`revocation_dir`].
+//!
+//! Features: `files` (default) adds everything that touches the file system: key files
+//! ([`keyfile`]) and the revocation directory ([`revocation_dir`]). Without it the crate
+//! holds only in-memory signing and publishing, for services that keep keys elsewhere.
 
 #![forbid(unsafe_code)]
 // Library code returns errors; tests may unwrap (clippy.toml).
@@ -26,8 +31,12 @@
 mod error;
 mod issue;
 mod key;
+#[cfg(feature = "files")]
 pub mod keyfile;
 pub mod publish;
+pub mod revocation;
+#[cfg(feature = "files")]
+pub mod revocation_dir;
 
 pub use error::Error;
 pub use issue::{IssuedToken, Issuer, Status, TtlPolicy};
