@@ -869,3 +869,48 @@ impl fmt::Display for RevocationKind {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+
+    #[test]
+    fn merging_keeps_the_later_time_whatever_its_bytes() {
+        let subject = SubjectId([7; SUBJECT_LEN]);
+        // 255 is ff 00 00 00 and 256 is 00 01 00 00 in little-endian: compared as bytes,
+        // the earlier time sorts last.
+        let at = |t| Revocation {
+            subject,
+            issued_before: Timestamp::from_unix(t),
+        };
+        for entries in [[at(255), at(256)], [at(256), at(255)]] {
+            let raw = canonical_revocations(&entries).unwrap();
+            assert_eq!(raw.len(), 1);
+            assert_eq!(Revocation::from_bytes(&raw[0]).issued_before.unix(), 256);
+        }
+        let mut raw = vec![at(256).to_bytes().unwrap(), at(255).to_bytes().unwrap()];
+        merge_raw_entries(&mut raw);
+        assert_eq!(raw, vec![at(256).to_bytes().unwrap()]);
+    }
+
+    #[test]
+    fn a_huge_count_is_refused_from_the_header() {
+        let info = ListInfo {
+            sequence: 1,
+            issued_at: Timestamp::from_unix(1),
+            next_update_by: Timestamp::from_unix(2),
+        };
+        let mut body = encode_full_revocation_list(KeyId([1; 4]), &info, &[]).unwrap();
+        assert_eq!(
+            RevocationList::declared_len(&body),
+            Ok(REVOCATION_HEADER_LEN + SIGNATURE_LEN)
+        );
+        let count_at = REVOCATION_HEADER_LEN - 4;
+        body[count_at..].copy_from_slice(&(MAX_REVOCATION_ENTRIES as u32 + 1).to_le_bytes());
+        let err = ListError::TooManyEntries { offset: count_at };
+        assert_eq!(RevocationList::declared_len(&body), Err(err));
+        assert_eq!(RevocationList::parse(&body).unwrap_err(), err);
+    }
+}

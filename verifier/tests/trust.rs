@@ -844,3 +844,71 @@ fn a_list_signed_earlier_than_the_one_held_is_refused() {
     assert_eq!(store.revoked_count(), 1);
     assert_eq!(store.revocations().unwrap().sequence, 5);
 }
+
+#[test]
+fn a_verdict_says_which_revocation_data_it_was_checked_against() {
+    let k1 = issuer(1);
+    let mut store = store();
+    store
+        .load_trust_list(
+            &trust_list(1, t(0), &[new_key_entry(k1.key().public_key(), t(0))]),
+            LOAD,
+        )
+        .unwrap();
+    let tok = token(&k1, "A", Colour::Green, t(H));
+    // No revocation data: the token verifies, and the verdict says it was not checked.
+    let v = store.verify(&tok.qr_text(), t(2 * H)).unwrap();
+    assert_eq!(v.revocations, None);
+    let batch = store.verify_batch(&[&tok.qr_text()], t(2 * H));
+    assert_eq!(batch[0].as_ref().unwrap().revocations, None);
+    let info = store
+        .load_revocations(
+            &revocations(
+                &k1,
+                RevocationKind::Full,
+                1,
+                t(H),
+                &[revoke(&k1, "B", t(H))],
+            ),
+            LOAD,
+        )
+        .unwrap();
+    let v = store.verify(&tok.qr_text(), t(2 * H)).unwrap();
+    assert_eq!(v.revocations, Some(info));
+    let batch = store.verify_batch(&[&tok.qr_text()], t(2 * H));
+    assert_eq!(batch[0].as_ref().unwrap().revocations, Some(info));
+}
+
+#[test]
+fn a_list_dated_ahead_of_the_clock_is_refused_and_raises_nothing() {
+    let (k1, k2) = (issuer(1), issuer(2));
+    let keys = [
+        new_key_entry(k1.key().public_key(), t(0)),
+        new_key_entry(k2.key().public_key(), t(0)),
+    ];
+    let mut store = store();
+    store
+        .load_trust_list(&trust_list(1, t(0), &keys), t(H))
+        .unwrap();
+    let before = store.checkpoint();
+    let year = 365 * DAY;
+    // Dated a year ahead, by a key of the trust list: refused, the floor stays.
+    assert_eq!(
+        store.load_trust_list(&trust_list(2, t(year), &keys), t(H)),
+        Err(Error::ListFromFuture {
+            issued_at: t(year),
+            now: t(H)
+        })
+    );
+    let ahead = revocations(&k2, RevocationKind::Full, 1, t(year), &[]);
+    assert_eq!(
+        code(store.load_revocations(&ahead, t(H))),
+        "list_from_future"
+    );
+    assert_eq!(store.checkpoint(), before);
+    let tok = token(&k1, "A", Colour::Green, t(H));
+    assert!(store.verify(&tok.qr_text(), t(2 * H)).is_ok());
+    // Within the skew it loads.
+    let fast = revocations(&k2, RevocationKind::Full, 1, t(H + SKEW), &[]);
+    assert!(store.load_revocations(&fast, t(H)).is_ok());
+}
