@@ -1,6 +1,7 @@
 //! Trust lists from the command line: `qrseal root-keygen`, `qrseal trust-list`,
 //! `qrseal rotate`, and `qrseal inspect-list`, which prints any list file.
 
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use qrseal_core::lists::{
@@ -166,7 +167,7 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
 }
 
 pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
-    let bytes = read_bounded(&args.file, MAX_REVOCATION_FILE, "list")?;
+    let bytes = read_exact_size(&args.file, MAX_REVOCATION_FILE, "list")?;
     let malformed =
         |e: qrseal_core::lists::ListError| Failure::rejected(format!("{e} ({})", e.code()));
     let warning = "NOT VERIFIED: decoded without checking the signature\n";
@@ -186,21 +187,39 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
         .concat())?;
     } else if bytes.starts_with(&REVOCATION_LIST_MAGIC) {
         let list = RevocationList::parse(&bytes).map_err(malformed)?;
-        let mut text = [
+        let mut head = [
             warning.to_owned(),
             field("kind", format!("revocation list ({})", list.kind)),
             field("signer key id", list.signer),
             info_text(&list.info),
-            field("entries", list.len()),
+            field("state", list.state),
         ]
         .concat();
-        for entry in list.entries() {
-            text.push_str(&format!(
-                "    {}  tokens issued before {}\n",
-                entry.subject, entry.issued_before
-            ));
+        if let Some(base) = list.base_state {
+            head.push_str(&field("applies to state", base));
         }
-        out(&text)?;
+        head.push_str(&field("entries", list.len()));
+        // Streamed: a list of millions of entries is printed without building the text.
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        let written = (|| {
+            w.write_all(head.as_bytes())?;
+            for entry in list.entries() {
+                writeln!(
+                    w,
+                    "    {}  tokens issued before {}",
+                    entry.subject, entry.issued_before
+                )?;
+            }
+            w.flush()
+        })();
+        written.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::quiet()
+            } else {
+                Failure::usage(format!("cannot write to stdout: {e}"))
+            }
+        })?;
     } else {
         return Err(Failure::rejected(format!(
             "{} is not a trust list or a revocation list",
@@ -208,6 +227,34 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
         )));
     }
     Ok(Exit::Ok)
+}
+
+/// Reads a regular file of at most `max` bytes into a buffer of exactly its size (a large
+/// revocation list is held once, not in a buffer grown by doubling).
+fn read_exact_size(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    let cannot =
+        |e: std::io::Error| Failure::usage(format!("cannot read {what} {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Failure::usage(format!(
+            "cannot read {what} {}: not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > max {
+        return Err(Failure::rejected(format!(
+            "{what} {} is {} bytes, more than any list may be ({max})",
+            path.display(),
+            meta.len()
+        )));
+    }
+    // At most `max`, which fits in memory by the check above.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(meta.len())
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
 }
 
 /// Reads a trust list and checks that `root` signed it; returns its header and keys.

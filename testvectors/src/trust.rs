@@ -1554,7 +1554,7 @@ impl Ctx {
         s.restart("restart");
         s.verify("fresh store, no trust list", &t, T0, err("unknown_key"));
         s.restore(
-            "not a checkpoint (27 bytes: the old 28-byte form cut short)",
+            "not a checkpoint (27 bytes)",
             &checkpoint_bytes(T0 + 2 * H, (1, T0), (1, T0 + 2 * H))[..27],
             "invalid_checkpoint",
         );
