@@ -94,8 +94,19 @@ fn verify_with_store(
     }
     // Held until the checkpoint is saved: two scanners sharing one checkpoint file take
     // turns, so neither writes back an older state over the other's.
+    // A lock that cannot be taken (a read-only or full disk) does not stop the scan: the
+    // verdict is given, and the checkpoint is read but not saved.
     let lock = match &args.checkpoint {
-        Some(path) => Some(lock_checkpoint(path)?),
+        Some(path) => match lock_checkpoint(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                note(&format!(
+                    "qrseal: warning: {e}; the checkpoint will not be saved (exit status 4 if \
+                     admitted)"
+                ));
+                None
+            }
+        },
         None => None,
     };
     let saved = match &args.checkpoint {
@@ -119,7 +130,9 @@ fn verify_with_store(
     let mut checkpoint_saved = true;
     if let (Some(path), Verdict::Valid(..)) = (&args.checkpoint, &verdict) {
         let checkpoint = store.checkpoint();
-        if saved != Some(checkpoint)
+        if lock.is_none() {
+            checkpoint_saved = false;
+        } else if saved != Some(checkpoint)
             && let Err(e) =
                 qrseal_issuer::revocation_dir::write_durable(path, &checkpoint.to_bytes())
         {
@@ -137,7 +150,7 @@ fn verify_with_store(
 
 /// Takes an exclusive lock on `CHECKPOINT.lock` (created if missing), waiting for any other
 /// process holding it. A separate file, because the checkpoint itself is replaced by rename.
-fn lock_checkpoint(path: &Path) -> Result<std::fs::File, Failure> {
+fn lock_checkpoint(path: &Path) -> Result<std::fs::File, String> {
     let mut name = path.as_os_str().to_owned();
     name.push(".lock");
     let lock_path = PathBuf::from(name);
@@ -146,9 +159,9 @@ fn lock_checkpoint(path: &Path) -> Result<std::fs::File, Failure> {
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| Failure::usage(format!("cannot open {}: {e}", lock_path.display())))?;
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
     file.lock()
-        .map_err(|e| Failure::usage(format!("cannot lock {}: {e}", lock_path.display())))?;
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
     Ok(file)
 }
 

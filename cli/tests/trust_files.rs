@@ -353,6 +353,17 @@ fn a_checkpoint_that_cannot_be_saved_still_gives_the_verdict() {
     let out = qrseal().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(cp.exists());
+    // A lock file that cannot be opened (here a directory in its place): the verdict is
+    // still given, and nothing is saved.
+    let before = fs::read(&cp).unwrap();
+    fs::remove_file(dir.path().join("scanner.ckpt.lock")).unwrap();
+    fs::create_dir(dir.path().join("scanner.ckpt.lock")).unwrap();
+    let mut later = args.clone();
+    later[7] = "2026-11-21T10:00:00Z".to_owned();
+    let out = qrseal().args(&later).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("VALID: admitted"));
+    assert_eq!(fs::read(&cp).unwrap(), before);
 }
 
 #[test]
