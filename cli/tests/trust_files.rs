@@ -429,3 +429,66 @@ fn revoking_in_the_second_a_token_was_issued_revokes_it() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("\"code\":\"revoked\""), "{stdout}");
 }
+
+#[test]
+fn after_a_rotation_the_new_key_builds_only_on_a_list_it_can_check() {
+    let (dir, _) = scanner_setup();
+    let p = |n: &str| dir.path().join(n);
+    let (keys, rev) = (p("k"), p("rev"));
+    ok(&revoke_args(&keys, &rev, &id(1)));
+    ok(&[
+        "publish-revocations",
+        "--keys",
+        s(&keys),
+        "--revocations",
+        s(&rev),
+        "--now",
+        "2026-11-21T08:00:00Z",
+    ]);
+    ok(&[
+        "rotate",
+        "--root",
+        s(&p("root")),
+        "--trust",
+        s(&p("trust-2.qstl")),
+        "--old",
+        s(&keys),
+        "--new",
+        s(&p("k2")),
+        "--at",
+        "2026-11-21T09:00:00Z",
+        "--now",
+        "2026-11-21T08:30:00Z",
+    ]);
+    let k2 = p("k2");
+    let publish = |extra: &[&str]| {
+        let mut args = vec![
+            "publish-revocations",
+            "--keys",
+            s(&k2),
+            "--revocations",
+            s(&rev),
+            "--now",
+            "2026-11-21T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // full.qsrl is signed by the old key: without the trust list it cannot be checked.
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trust"));
+    let trust = p("trust-2.qstl");
+    let root_pub = p("root/root.pub");
+    let out = publish(&["--trust", s(&trust), "--root", s(&root_pub)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = fs::read(rev.join("full.qsrl")).unwrap();
+    let list = RevocationList::parse(&list).unwrap();
+    assert_eq!(list.info.sequence, 2);
+    assert_eq!(list.len(), 1);
+}
