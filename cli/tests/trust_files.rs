@@ -492,3 +492,52 @@ fn after_a_rotation_the_new_key_builds_only_on_a_list_it_can_check() {
     assert_eq!(list.info.sequence, 2);
     assert_eq!(list.len(), 1);
 }
+
+#[test]
+fn publishers_killed_at_any_instant_never_fork_or_lose_revocations() {
+    let (dir, keys) = setup();
+    let rev = dir.path().join("rev");
+    // A queue large enough that a publication takes a while to write.
+    let queued: Vec<String> = (0..2000).map(|n| id(5000 + n)).collect();
+    for chunk in queued.chunks(500) {
+        let mut args = vec!["revoke", "--keys", s(&keys), "--revocations", s(&rev)];
+        for i in chunk {
+            args.extend(["--id", i]);
+        }
+        ok(&args);
+    }
+    ok(&publish_args(&keys, &rev));
+    let full1 = fs::read(rev.join("full.qsrl")).unwrap();
+    let mut acknowledged = queued.clone();
+    for round in 0..12u64 {
+        let i = id(round as usize);
+        ok(&revoke_args(&keys, &rev, &i));
+        acknowledged.push(i);
+        let mut child = spawn(&publish_args(&keys, &rev));
+        std::thread::sleep(std::time::Duration::from_millis(round * 7 % 40));
+        // SIGKILL: no chance to clean up.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // Whatever state the kills left, the next runs finish the job.
+    ok(&publish_args(&keys, &rev));
+    ok(&publish_args(&keys, &rev));
+    let published = full_list_subjects(&rev);
+    for i in &acknowledged {
+        assert!(published.contains(&subject(&keys, i)), "{i} lost");
+    }
+    // Every delta chains onto the one before: a scanner that followed them from the first
+    // full list holds exactly the newest full list's set.
+    let full = fs::read(rev.join("full.qsrl")).unwrap();
+    let last = RevocationList::parse(&full).unwrap().info.sequence;
+    let mut follower = scanner(&keys);
+    follower.load_revocations(&full1, far_future()).unwrap();
+    for seq in 2..=last {
+        let delta = fs::read(rev.join(format!("delta-{seq:08}.qsrl"))).unwrap();
+        follower.load_revocations(&delta, far_future()).unwrap();
+    }
+    let mut fresh = scanner(&keys);
+    fresh.load_revocations(&full, far_future()).unwrap();
+    assert_eq!(follower.revocation_state(), fresh.revocation_state());
+    assert_eq!(follower.revoked_count(), acknowledged.len());
+}
