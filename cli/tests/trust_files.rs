@@ -540,4 +540,9 @@ fn publishers_killed_at_any_instant_never_fork_or_lose_revocations() {
     fresh.load_revocations(&full, far_future()).unwrap();
     assert_eq!(follower.revocation_state(), fresh.revocation_state());
     assert_eq!(follower.revoked_count(), acknowledged.len());
+    // No temporary file of a killed writer is left behind.
+    for entry in fs::read_dir(&rev).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "{name} left behind");
+    }
 }

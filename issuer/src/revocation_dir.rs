@@ -9,7 +9,8 @@
 //! flushed, renamed into place, and the directory is flushed. Publishing writes the delta
 //! first, then the full list, then removes from the queue what was published; a publisher
 //! killed at any instant leaves a state the next [`RevocationDir::publish`] recognises and
-//! completes byte for byte (see [`Published::completed`]).
+//! completes byte for byte (see [`Published::completed`]); temporary files a killed writer
+//! left are removed when the lock is next taken.
 //!
 //! Test hook: when the environment variable `QRSEAL_TEST_ABORT_AT` names a step
 //! (`publish-after-delta`, `publish-after-full`), the process aborts right after that step,
@@ -91,10 +92,25 @@ impl RevocationDir {
             .open(&lock_path)
             .map_err(io_err(&lock_path))?;
         lock.lock().map_err(io_err(&lock_path))?;
-        Ok(RevocationDir {
+        let opened = RevocationDir {
             dir: dir.to_path_buf(),
             _lock: lock,
-        })
+        };
+        opened.remove_stale_temporaries()?;
+        Ok(opened)
+    }
+
+    /// Removes the temporary files of writers killed before their rename. Safe under the
+    /// lock: only a holder of it writes in the directory.
+    fn remove_stale_temporaries(&self) -> Result<(), Error> {
+        for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
+            let path = entry.map_err(io_err(&self.dir))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp")) {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+            }
+        }
+        Ok(())
     }
 
     /// The directory.
