@@ -446,7 +446,8 @@ pub(crate) struct RevokeArgs {
     /// user can read a command line in the process list; use --id-file.
     #[arg(long, value_name = "ID")]
     pub(crate) id: Vec<String>,
-    /// Revoke tokens issued before this time [default: the system clock].
+    /// Revoke tokens issued before this time [default: one second after the system clock,
+    /// so that tokens issued in the current second are revoked too].
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub(crate) before: Option<Timestamp>,
 }
@@ -457,8 +458,11 @@ pub(crate) struct RevokeArgs {
 Reads REVDIR/full.qsrl (the current full list, sequence N) if it exists and REVDIR/pending, \
 then writes REVDIR/delta-<N+1>.qsrl (the pending entries only; it may be empty, which still \
 moves the next-update time on) and REVDIR/full.qsrl at sequence N+1, signed with \
-KEYDIR/issuer.key, and empties the pending file. The first run writes full.qsrl at \
-sequence 1 and no delta. Files are replaced atomically; on an error nothing changes.
+KEYDIR/issuer.key, and removes what it published from the pending file. The first run \
+writes full.qsrl at sequence 1 and no delta. REVDIR/full.qsrl must be signed by KEYDIR's key \
+or, with --trust and --root, by a key of that trust list. REVDIR is locked while it runs \
+(concurrent revoke waits); files are written durably; a run killed midway is completed, \
+byte for byte, by the next run.
 
 The signing key must be in the verifiers' trust list and allowed to sign at --now.")]
 pub(crate) struct PublishRevocationsArgs {
@@ -474,6 +478,13 @@ pub(crate) struct PublishRevocationsArgs {
     /// Issue time of the lists [default: the system clock].
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub(crate) now: Option<Timestamp>,
+    /// Trust list naming the keys that may have signed REVDIR/full.qsrl (needed when the
+    /// previous issuer key signed it, after a rotation); with --root.
+    #[arg(long, value_name = "FILE", requires = "root")]
+    pub(crate) trust: Option<PathBuf>,
+    /// The root public key (root.pub) that signed --trust.
+    #[arg(long, value_name = "FILE", requires = "trust")]
+    pub(crate) root: Option<PathBuf>,
 }
 
 /// Arguments of `qrseal inspect-list`.

@@ -2,10 +2,10 @@
 
 use std::fmt::Display;
 
-use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
+use qrseal_core::lists::{ListInfo, Revocation};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::{Colour, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
-use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
+use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_full_revocations, sign_trust_list};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
 use qrseal_verifier::{Policy, TrustStore, TrustedKey, Verifier};
 
@@ -203,7 +203,7 @@ fn trust_walkthrough(
     let list =
         sign_trust_list(&root, &list_info(1, now, 7 * DAY), &keys).map_err(|e| failed(7, e))?;
     let mut store = TrustStore::new(pinned);
-    store.load_trust_list(&list).map_err(rejected(7))?;
+    store.load_trust_list(&list, now).map_err(rejected(7))?;
     store.verify(token, now).map_err(rejected(7))?;
     out(&[
         step(
@@ -225,7 +225,7 @@ fn trust_walkthrough(
     keys = rotate_keys(&keys, new_issuer.key().public_key(), hour(1)).map_err(|e| failed(8, e))?;
     let list =
         sign_trust_list(&root, &list_info(2, hour(1), 7 * DAY), &keys).map_err(|e| failed(8, e))?;
-    store.load_trust_list(&list).map_err(rejected(8))?;
+    store.load_trust_list(&list, hour(1)).map_err(rejected(8))?;
     store.verify(token, hour(1)).map_err(rejected(8))?;
     out(&[
         step(
@@ -246,14 +246,12 @@ fn trust_walkthrough(
         subject,
         issued_before: hour(2),
     };
-    let revocations = sign_revocations(
-        new_issuer.key(),
-        RevocationKind::Full,
-        &list_info(1, hour(2), DAY),
-        &[revocation],
-    )
-    .map_err(|e| failed(9, e))?;
-    store.load_revocations(&revocations).map_err(rejected(9))?;
+    let revocations =
+        sign_full_revocations(new_issuer.key(), &list_info(1, hour(2), DAY), &[revocation])
+            .map_err(|e| failed(9, e))?;
+    store
+        .load_revocations(&revocations, hour(2))
+        .map_err(rejected(9))?;
     match store.verify(token, hour(2)) {
         Err(e @ qrseal_verifier::Error::Revoked { .. }) => out(&[
             step(

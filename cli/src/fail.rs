@@ -13,6 +13,9 @@ pub(crate) enum Exit {
     Rejected = 1,
     /// The token is valid but the policy denies it.
     Denied = 3,
+    /// `verify`: the token is valid and admitted, but the checkpoint could not be saved (a
+    /// warning on stderr says why); the verdict stands, the scanner needs attention.
+    AdmittedUnsaved = 4,
 }
 
 impl Exit {

@@ -1,6 +1,7 @@
 //! Trust lists from the command line: `qrseal root-keygen`, `qrseal trust-list`,
 //! `qrseal rotate`, and `qrseal inspect-list`, which prints any list file.
 
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use qrseal_core::lists::{
@@ -51,7 +52,7 @@ pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
     let root = keyfile::load_root(&args.root)?;
     let (mut keys, sequence) = match &args.previous {
         Some(path) => {
-            let (info, keys) = read_previous(path, &root)?;
+            let (info, keys) = read_previous(path, &root, now)?;
             check_not_before(now, &info, path)?;
             (keys, info.sequence + 1)
         }
@@ -89,6 +90,7 @@ pub(crate) fn trust_list(args: &TrustListArgs) -> Outcome {
         issued_at: now,
         next_update_by: now.saturating_add(valid_for),
     };
+    check_out_not_newer(&args.out, sequence, args.previous.is_some())?;
     let bytes = sign_trust_list(&root, &info, &keys)?;
     write_atomic(&args.out, &bytes)?;
     out(&format!(
@@ -130,7 +132,7 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
     let at = args.at.unwrap_or(now);
     let valid_for = duration_secs(args.valid_for, DEFAULT_TRUST_VALID_FOR, "--valid-for")?;
     let root = keyfile::load_root(&args.root)?;
-    let (info, keys) = read_previous(&args.trust, &root)?;
+    let (info, keys) = read_previous(&args.trust, &root, now)?;
     check_not_before(now, &info, &args.trust)?;
     let (old_key, subject) = keyfile::load(&args.old)?;
     let old_id = old_key.key_id();
@@ -224,7 +226,7 @@ pub(crate) fn rotate(args: &RotateArgs) -> Outcome {
 }
 
 pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
-    let bytes = read_bounded(&args.file, MAX_REVOCATION_FILE, "list")?;
+    let bytes = read_exact_size(&args.file, MAX_REVOCATION_FILE, "list")?;
     let malformed =
         |e: qrseal_core::lists::ListError| Failure::rejected(format!("{e} ({})", e.code()));
     let warning = "NOT VERIFIED: decoded without checking the signature\n";
@@ -244,21 +246,39 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
         .concat())?;
     } else if bytes.starts_with(&REVOCATION_LIST_MAGIC) {
         let list = RevocationList::parse(&bytes).map_err(malformed)?;
-        let mut text = [
+        let mut head = [
             warning.to_owned(),
             field("kind", format!("revocation list ({})", list.kind)),
             field("signer key id", list.signer),
             info_text(&list.info),
-            field("entries", list.len()),
+            field("state", list.state),
         ]
         .concat();
-        for entry in list.entries() {
-            text.push_str(&format!(
-                "    {}  tokens issued before {}\n",
-                entry.subject, entry.issued_before
-            ));
+        if let Some(base) = list.base_state {
+            head.push_str(&field("applies to state", base));
         }
-        out(&text)?;
+        head.push_str(&field("entries", list.len()));
+        // Streamed: a list of millions of entries is printed without building the text.
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        let written = (|| {
+            w.write_all(head.as_bytes())?;
+            for entry in list.entries() {
+                writeln!(
+                    w,
+                    "    {}  tokens issued before {}",
+                    entry.subject, entry.issued_before
+                )?;
+            }
+            w.flush()
+        })();
+        written.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::quiet()
+            } else {
+                Failure::usage(format!("cannot write to stdout: {e}"))
+            }
+        })?;
     } else {
         return Err(Failure::rejected(format!(
             "{} is not a trust list or a revocation list",
@@ -268,20 +288,85 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
     Ok(Exit::Ok)
 }
 
+/// Reads a regular file of at most `max` bytes into a buffer of exactly its size (a large
+/// revocation list is held once, not in a buffer grown by doubling).
+fn read_exact_size(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    let cannot =
+        |e: std::io::Error| Failure::usage(format!("cannot read {what} {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Failure::usage(format!(
+            "cannot read {what} {}: not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > max {
+        return Err(Failure::rejected(format!(
+            "{what} {} is {} bytes, more than any list may be ({max})",
+            path.display(),
+            meta.len()
+        )));
+    }
+    // At most `max`, which fits in memory by the check above.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(meta.len())
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
+}
+
 /// Reads a trust list and checks that `root` signed it; returns its header and keys.
-fn read_previous(path: &Path, root: &IssuerKey) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
+fn read_previous(
+    path: &Path,
+    root: &IssuerKey,
+    now: Timestamp,
+) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
     let bytes = read_bounded(path, MAX_TRUST_LIST_FILE, "trust list")?;
     let pinned = TrustedKey::from_bytes(&root.public_key())
         .map_err(|e| Failure::usage(format!("root key: {e}")))?;
     let mut store = TrustStore::new(pinned);
     store
-        .load_trust_list(&bytes)
+        .load_trust_list(&bytes, now)
         .map_err(|e| list_refused("trust list", path, e))?;
     let list = TrustList::parse(&bytes).map_err(|e| {
         let e = qrseal_verifier::Error::from(e);
         list_refused("trust list", path, e)
     })?;
     Ok((list.info, list.keys().collect()))
+}
+
+/// Refuses to replace a file that is not an older trust list: without --previous an existing
+/// --out is never overwritten (the new list, sequence 1, would be refused as a rollback by
+/// every scanner that saw the file's list), and with it the file must hold a lower sequence
+/// than the list about to be written.
+fn check_out_not_newer(out: &Path, sequence: u64, has_previous: bool) -> Result<(), Failure> {
+    match std::fs::metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        _ => {}
+    }
+    if !has_previous {
+        return Err(Failure::usage(format!(
+            "--out {} exists: pass it as --previous to publish the next list, or choose \
+             another file",
+            out.display()
+        )));
+    }
+    let bytes = read_bounded(out, MAX_TRUST_LIST_FILE, "trust list")?;
+    match TrustList::parse(&bytes) {
+        Ok(list) if list.info.sequence < sequence => Ok(()),
+        Ok(list) => Err(Failure::usage(format!(
+            "--out {} holds trust list sequence {}, not older than the new list ({sequence}); \
+             pass the newest list as --previous",
+            out.display(),
+            list.info.sequence
+        ))),
+        Err(e) => Err(Failure::usage(format!(
+            "--out {} exists and is not a trust list ({}); refusing to overwrite it",
+            out.display(),
+            e.code()
+        ))),
+    }
 }
 
 /// Refuses to publish a list older than the one it follows: verifiers that saw that one

@@ -32,14 +32,22 @@ pub const KEY_ENTRY_LEN: usize = 4 + PUBLIC_KEY_LEN + 4 * 8 + 1 + 8;
 /// The most keys one trust list holds.
 pub const MAX_TRUST_LIST_KEYS: usize = 1024;
 /// Bytes of a revocation-list header: magic, version, kind, signer key id, sequence, issue
-/// time, next-update-by time, entry count (u32).
-pub const REVOCATION_HEADER_LEN: usize = 4 + 1 + 1 + 4 + 8 + 8 + 8 + 4;
+/// time, next-update-by time, state id, base state id, entry count (u32).
+pub const REVOCATION_HEADER_LEN: usize = 4 + 1 + 1 + 4 + 8 + 8 + 8 + 2 * STATE_ID_LEN + 4;
+/// Bytes of a revocation state id ([`RevocationStateId`]).
+pub const STATE_ID_LEN: usize = 32;
+/// The most entries one revocation list (and so a verifier's revocation set) holds: 2^24,
+/// 256 MiB of entries. Checked from the header, before any entry is read.
+pub const MAX_REVOCATION_ENTRIES: usize = 1 << 24;
+/// Prepended to the entries of a revocation set to form its state id.
+pub const REVOCATION_STATE_DOMAIN: &[u8] = b"qrseal/v1/revocation-state";
 /// Bytes of one revocation entry: the subject, then the issue time (u32 seconds) before
 /// which its tokens are invalid.
 pub const REVOCATION_ENTRY_LEN: usize = SUBJECT_LEN + 4;
 
 /// Why a trust or revocation list could not be read. [`ListError::code`] gives a stable name
-/// for each kind; offsets count bytes from the start of the list.
+/// for each kind (one per rule of SPEC section 17.5); offsets count bytes from the start of
+/// the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ListError {
@@ -58,13 +66,95 @@ pub enum ListError {
     /// The version byte names a list format this library does not read.
     #[error("list format version {0} is not supported (this library reads version 1)")]
     UnsupportedVersion(u8),
-    /// A header field or an entry breaks a rule of the format.
-    #[error("invalid list at byte {offset}: {reason}")]
-    Invalid {
-        /// Offset of the offending field or entry.
+    /// A revocation list's kind byte is neither 0 (full) nor 1 (delta).
+    #[error("unknown revocation list kind at byte {offset}")]
+    UnknownKind {
+        /// Offset of the kind byte.
         offset: usize,
-        /// The rule broken, in a few words.
-        reason: &'static str,
+    },
+    /// The sequence number is 0 (sequences start at 1).
+    #[error("list sequence 0 at byte {offset} (sequence numbers start at 1)")]
+    ZeroSequence {
+        /// Offset of the sequence field.
+        offset: usize,
+    },
+    /// The next-update-by time is not after the issue time.
+    #[error("the next update time at byte {offset} is not after the issue time")]
+    NextUpdateNotAfterIssue {
+        /// Offset of the next-update-by field.
+        offset: usize,
+    },
+    /// A delta claims sequence 1 (the first list is always a full list).
+    #[error("a delta with sequence 1 at byte {offset}")]
+    DeltaSequenceOne {
+        /// Offset of the sequence field.
+        offset: usize,
+    },
+    /// A full revocation list names a base state (only deltas apply to a base).
+    #[error("a full revocation list with a base state at byte {offset}")]
+    BaseStateOnFull {
+        /// Offset of the base-state field.
+        offset: usize,
+    },
+    /// A trust list holds more than [`MAX_TRUST_LIST_KEYS`] keys.
+    #[error("more keys than a trust list may hold (count at byte {offset})")]
+    TooManyKeys {
+        /// Offset of the count field.
+        offset: usize,
+    },
+    /// A revocation list holds more than [`MAX_REVOCATION_ENTRIES`] entries.
+    #[error("more entries than a revocation list may hold (count at byte {offset})")]
+    TooManyEntries {
+        /// Offset of the count field.
+        offset: usize,
+    },
+    /// A trust-list entry's key id is not the key id of its public key.
+    #[error("key id does not match the public key at byte {offset}")]
+    KeyIdMismatch {
+        /// Offset of the entry.
+        offset: usize,
+    },
+    /// A trust-list entry's signing window is empty.
+    #[error("empty signing window at byte {offset}")]
+    EmptySigningWindow {
+        /// Offset of the window.
+        offset: usize,
+    },
+    /// A trust-list entry's acceptance window is empty.
+    #[error("empty acceptance window at byte {offset}")]
+    EmptyAcceptanceWindow {
+        /// Offset of the window.
+        offset: usize,
+    },
+    /// An active or retired key carries a compromise time.
+    #[error("compromise time set on a key not compromised at byte {offset}")]
+    StrayCompromiseTime {
+        /// Offset of the compromise time.
+        offset: usize,
+    },
+    /// A trust-list entry's state byte is not 0, 1 or 2.
+    #[error("unknown key state at byte {offset}")]
+    UnknownKeyState {
+        /// Offset of the state byte.
+        offset: usize,
+    },
+    /// Trust-list keys are not in strictly ascending order of key id and key.
+    #[error("keys are not in strictly ascending order at byte {offset}")]
+    KeysOutOfOrder {
+        /// Offset of the entry out of order.
+        offset: usize,
+    },
+    /// Revocation subjects are not in strictly ascending order.
+    #[error("subjects are not in strictly ascending order at byte {offset}")]
+    SubjectsOutOfOrder {
+        /// Offset of the entry out of order.
+        offset: usize,
+    },
+    /// A full revocation list's state id is not the state id of its entries.
+    #[error("the state id of the full revocation list at byte {offset} is not that of its entries")]
+    StateMismatch {
+        /// Offset of the state-id field.
+        offset: usize,
     },
     /// Bytes follow the signature.
     #[error("list has {extra} unexpected bytes after the signature")]
@@ -84,7 +174,21 @@ impl ListError {
             ListError::Truncated { .. } => "list_truncated",
             ListError::WrongMagic { .. } => "list_wrong_magic",
             ListError::UnsupportedVersion(_) => "list_unsupported_version",
-            ListError::Invalid { .. } => "list_invalid",
+            ListError::UnknownKind { .. } => "list_unknown_kind",
+            ListError::ZeroSequence { .. } => "list_zero_sequence",
+            ListError::NextUpdateNotAfterIssue { .. } => "list_next_update_not_after_issue",
+            ListError::DeltaSequenceOne { .. } => "list_delta_sequence_one",
+            ListError::BaseStateOnFull { .. } => "list_base_state_on_full",
+            ListError::TooManyKeys { .. } => "list_too_many_keys",
+            ListError::TooManyEntries { .. } => "list_too_many_entries",
+            ListError::KeyIdMismatch { .. } => "list_key_id_mismatch",
+            ListError::EmptySigningWindow { .. } => "list_empty_signing_window",
+            ListError::EmptyAcceptanceWindow { .. } => "list_empty_acceptance_window",
+            ListError::StrayCompromiseTime { .. } => "list_stray_compromise_time",
+            ListError::UnknownKeyState { .. } => "list_unknown_key_state",
+            ListError::KeysOutOfOrder { .. } => "list_keys_out_of_order",
+            ListError::SubjectsOutOfOrder { .. } => "list_subjects_out_of_order",
+            ListError::StateMismatch { .. } => "list_state_mismatch",
             ListError::TrailingBytes { .. } => "list_trailing_bytes",
             ListError::Unencodable(_) => "list_unencodable",
         }
@@ -183,10 +287,7 @@ impl<'a> TrustList<'a> {
         let info = r.info()?;
         let count = usize::from(u16::from_le_bytes(r.array()?));
         if count > MAX_TRUST_LIST_KEYS {
-            return Err(ListError::Invalid {
-                offset: r.pos - 2,
-                reason: "more keys than a trust list may hold",
-            });
+            return Err(ListError::TooManyKeys { offset: r.pos - 2 });
         }
         let start = r.pos;
         let entries = r.take(count * KEY_ENTRY_LEN)?;
@@ -196,10 +297,7 @@ impl<'a> TrustList<'a> {
             let (id, entry) = decode_key_entry(raw, offset)?;
             let order = (id, entry.public_key);
             if previous.is_some_and(|p| p >= order) {
-                return Err(ListError::Invalid {
-                    offset,
-                    reason: "keys are not in strictly ascending order of key id and key",
-                });
+                return Err(ListError::KeysOutOfOrder { offset });
             }
             previous = Some(order);
         }
@@ -233,17 +331,13 @@ impl<'a> TrustList<'a> {
 }
 
 fn decode_key_entry(raw: &[u8], offset: usize) -> Result<(KeyId, KeyEntry), ListError> {
-    let invalid = |at: usize, reason| ListError::Invalid {
-        offset: offset + at,
-        reason,
-    };
     let mut id = [0u8; 4];
     id.copy_from_slice(&raw[..4]);
     let id = KeyId(id);
     let mut public_key = [0u8; PUBLIC_KEY_LEN];
     public_key.copy_from_slice(&raw[4..36]);
     if KeyId::for_public_key(&public_key) != id {
-        return Err(invalid(0, "key id does not match the public key"));
+        return Err(ListError::KeyIdMismatch { offset });
     }
     let time = |at: usize| Timestamp::from_unix(le_u64(&raw[at..at + 8]));
     let signing = Window {
@@ -255,20 +349,30 @@ fn decode_key_entry(raw: &[u8], offset: usize) -> Result<(KeyId, KeyEntry), List
         until: time(60),
     };
     if signing.from >= signing.until {
-        return Err(invalid(36, "signing window is empty"));
+        return Err(ListError::EmptySigningWindow {
+            offset: offset + 36,
+        });
     }
     if accepting.from >= accepting.until {
-        return Err(invalid(52, "acceptance window is empty"));
+        return Err(ListError::EmptyAcceptanceWindow {
+            offset: offset + 52,
+        });
     }
     let since = time(69);
     let state = match raw[68] {
         0 | 1 if since.unix() != 0 => {
-            return Err(invalid(69, "compromise time set on a key not compromised"));
+            return Err(ListError::StrayCompromiseTime {
+                offset: offset + 69,
+            });
         }
         0 => KeyState::Active,
         1 => KeyState::Retired,
         2 => KeyState::Compromised { since },
-        _ => return Err(invalid(68, "unknown key state")),
+        _ => {
+            return Err(ListError::UnknownKeyState {
+                offset: offset + 68,
+            });
+        }
     };
     Ok((
         id,
@@ -323,6 +427,37 @@ impl Revocation {
     }
 }
 
+/// Names one revocation set exactly: SHA-256 of [`REVOCATION_STATE_DOMAIN`] followed by
+/// every entry of the set in its 16-byte form, in ascending order of subject. Every list
+/// carries the id of the set it leaves a verifier with, and a delta also the id of the set it
+/// applies to, so that a delta built on another fork of the history is refused instead of
+/// being merged into the wrong set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RevocationStateId(pub [u8; STATE_ID_LEN]);
+
+impl RevocationStateId {
+    /// The state id of a set given as its canonical entries (sorted by subject, one entry a
+    /// subject, as [`canonical_revocations`] returns them).
+    pub fn of_entries(entries: &[[u8; REVOCATION_ENTRY_LEN]]) -> RevocationStateId {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(REVOCATION_STATE_DOMAIN);
+        for e in entries {
+            h.update(e);
+        }
+        RevocationStateId(h.finalize().into())
+    }
+}
+
+impl fmt::Display for RevocationStateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A revocation list (full or delta) whose structure has been checked but whose signature
 /// has **not**.
 #[derive(Clone, Copy, Debug)]
@@ -333,6 +468,11 @@ pub struct RevocationList<'a> {
     pub signer: KeyId,
     /// Sequence number and times.
     pub info: ListInfo,
+    /// The state id of the whole revocation set at this sequence (after a delta is applied).
+    pub state: RevocationStateId,
+    /// For a delta, the state id of the set it applies to (the set at `sequence - 1`); `None`
+    /// for a full list.
+    pub base_state: Option<RevocationStateId>,
     entries: &'a [u8],
     /// Every byte before the signature: the message is [`REVOCATION_LIST_DOMAIN`] followed by
     /// this.
@@ -343,55 +483,63 @@ pub struct RevocationList<'a> {
 
 impl<'a> RevocationList<'a> {
     /// Parses a revocation list, checking every structural rule of SPEC section 17.3
-    /// (including that subjects are in strictly ascending order). Never allocates; reads
-    /// the entries once.
+    /// (including that subjects are in strictly ascending order, and for a full list that
+    /// its state id is that of its entries). Never allocates; reads the entries twice (order,
+    /// then the state id).
     pub fn parse(bytes: &'a [u8]) -> Result<RevocationList<'a>, ListError> {
         let mut r = Reader::new(bytes, REVOCATION_LIST_MAGIC, "revocation list")?;
         let kind_at = r.pos;
         let kind = match r.array::<1>()?[0] {
             0 => RevocationKind::Full,
             1 => RevocationKind::Delta,
-            _ => {
-                return Err(ListError::Invalid {
-                    offset: kind_at,
-                    reason: "unknown list kind",
-                });
-            }
+            _ => return Err(ListError::UnknownKind { offset: kind_at }),
         };
         let signer = KeyId(r.array()?);
         let seq_at = r.pos;
         let info = r.info()?;
-        if info.sequence == 0 || (kind == RevocationKind::Delta && info.sequence == 1) {
-            return Err(ListError::Invalid {
-                offset: seq_at,
-                reason: "sequence too low for the list kind",
-            });
+        if kind == RevocationKind::Delta && info.sequence == 1 {
+            return Err(ListError::DeltaSequenceOne { offset: seq_at });
         }
+        let state_at = r.pos;
+        let state = RevocationStateId(r.array()?);
+        let base_at = r.pos;
+        let base = r.array::<STATE_ID_LEN>()?;
+        let base_state = match kind {
+            RevocationKind::Delta => Some(RevocationStateId(base)),
+            RevocationKind::Full if base != [0; STATE_ID_LEN] => {
+                return Err(ListError::BaseStateOnFull { offset: base_at });
+            }
+            RevocationKind::Full => None,
+        };
         let count_at = r.pos;
         let count = u32::from_le_bytes(r.array()?) as usize;
-        // Checked against the input before anything is read, so a huge count costs nothing.
-        let len = count
-            .checked_mul(REVOCATION_ENTRY_LEN)
-            .ok_or(ListError::Truncated {
-                offset: bytes.len(),
-            })?;
-        let entries = r.take(len)?;
+        // Checked before anything else is read, so that a caller can refuse a huge list
+        // from its header alone (see [`RevocationList::declared_len`]).
+        if count > MAX_REVOCATION_ENTRIES {
+            return Err(ListError::TooManyEntries { offset: count_at });
+        }
+        let entries = r.take(count * REVOCATION_ENTRY_LEN)?;
         let mut previous: Option<&[u8]> = None;
         for (i, raw) in entries.chunks_exact(REVOCATION_ENTRY_LEN).enumerate() {
             let subject = &raw[..SUBJECT_LEN];
             if previous.is_some_and(|p| p >= subject) {
-                return Err(ListError::Invalid {
+                return Err(ListError::SubjectsOutOfOrder {
                     offset: count_at + 4 + i * REVOCATION_ENTRY_LEN,
-                    reason: "subjects are not in strictly ascending order",
                 });
             }
             previous = Some(subject);
+        }
+        let raw = entries.as_chunks::<REVOCATION_ENTRY_LEN>().0;
+        if kind == RevocationKind::Full && RevocationStateId::of_entries(raw) != state {
+            return Err(ListError::StateMismatch { offset: state_at });
         }
         let (body, signature) = r.finish()?;
         Ok(RevocationList {
             kind,
             signer,
             info,
+            state,
+            base_state,
             entries,
             body,
             signature,
@@ -418,6 +566,22 @@ impl<'a> RevocationList<'a> {
     /// The entries, in ascending order of subject.
     pub fn entries(&self) -> impl Iterator<Item = Revocation> + 'a {
         self.raw_entries().iter().map(Revocation::from_bytes)
+    }
+
+    /// The total length in bytes of the revocation list whose first bytes are `header`, read
+    /// from its count field alone: lets a caller refuse a list over its budget before reading
+    /// it whole. `header` must hold at least [`REVOCATION_HEADER_LEN`] bytes; nothing but
+    /// magic, version and count is checked (parse the whole list for that). A count above
+    /// [`MAX_REVOCATION_ENTRIES`] is [`ListError::TooManyEntries`].
+    pub fn declared_len(header: &[u8]) -> Result<usize, ListError> {
+        let mut r = Reader::new(header, REVOCATION_LIST_MAGIC, "revocation list")?;
+        let count_at = REVOCATION_HEADER_LEN - 4;
+        r.take(count_at - r.pos)?;
+        let count = u32::from_le_bytes(r.array()?) as usize;
+        if count > MAX_REVOCATION_ENTRIES {
+            return Err(ListError::TooManyEntries { offset: count_at });
+        }
+        Ok(REVOCATION_HEADER_LEN + count * REVOCATION_ENTRY_LEN + SIGNATURE_LEN)
     }
 }
 
@@ -494,14 +658,86 @@ mod encode {
         Ok(out)
     }
 
-    /// The body (everything but the signature) of a revocation list of `kind` holding
-    /// `entries`, signed by the issuer key with id `signer`. Entries are sorted; a subject
-    /// given twice keeps the later of its times.
-    pub fn encode_revocation_list(
-        kind: RevocationKind,
+    /// Entry order: by subject, then by time (as a number, not by its little-endian bytes).
+    fn entry_key(e: &[u8; REVOCATION_ENTRY_LEN]) -> ([u8; SUBJECT_LEN], u32) {
+        let r = Revocation::from_bytes(e);
+        // from_bytes read the time from 32 bits, so it fits.
+        (
+            r.subject.0,
+            u32::try_from(r.issued_before.unix()).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// Sorts revocation entries by subject and keeps one entry a subject: the one with the
+    /// **latest** time (a later revocation covers every token an earlier one did). This is the
+    /// one merge rule of the format: publishers use it to build lists, verifiers to apply deltas.
+    pub fn merge_raw_entries(entries: &mut Vec<[u8; REVOCATION_ENTRY_LEN]>) {
+        entries.sort_unstable_by_key(entry_key);
+        // Sorted by subject then time: of equal subjects, the last is the latest; dedup_by keeps
+        // the first of a run, so copy each later one over it.
+        entries.dedup_by(|later, earlier| {
+            let same = later[..SUBJECT_LEN] == earlier[..SUBJECT_LEN];
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+    }
+
+    /// The canonical entries of the set `entries` describe: sorted by subject, one a subject
+    /// keeping the latest time ([`merge_raw_entries`]). An error if a time does not fit in
+    /// 32 bits or there are more than [`MAX_REVOCATION_ENTRIES`] subjects.
+    pub fn canonical_revocations(
+        entries: &[Revocation],
+    ) -> Result<Vec<[u8; REVOCATION_ENTRY_LEN]>, ListError> {
+        let mut raw: Vec<[u8; REVOCATION_ENTRY_LEN]> = entries
+            .iter()
+            .map(|e| {
+                e.to_bytes()
+                    .ok_or(ListError::Unencodable("revocation time beyond 2106"))
+            })
+            .collect::<Result<_, _>>()?;
+        merge_raw_entries(&mut raw);
+        if raw.len() > MAX_REVOCATION_ENTRIES {
+            return Err(ListError::Unencodable("more than 2^24 subjects"));
+        }
+        Ok(raw)
+    }
+
+    /// The body (everything but the signature) of a full revocation list holding `entries`
+    /// (merged as [`canonical_revocations`] does), signed by the issuer key with id `signer`,
+    /// with the state id of those entries.
+    pub fn encode_full_revocation_list(
         signer: KeyId,
         info: &ListInfo,
         entries: &[Revocation],
+    ) -> Result<Vec<u8>, ListError> {
+        let raw = canonical_revocations(entries)?;
+        let state = RevocationStateId::of_entries(&raw);
+        encode_revocations(RevocationKind::Full, signer, info, state, None, &raw)
+    }
+
+    /// The body (everything but the signature) of a delta holding `entries` (merged as
+    /// [`canonical_revocations`] does), which applies to the set with id `base` and leaves
+    /// the set with id `state`; the caller computes both from the sets themselves.
+    pub fn encode_revocation_delta(
+        signer: KeyId,
+        info: &ListInfo,
+        entries: &[Revocation],
+        base: RevocationStateId,
+        state: RevocationStateId,
+    ) -> Result<Vec<u8>, ListError> {
+        let raw = canonical_revocations(entries)?;
+        encode_revocations(RevocationKind::Delta, signer, info, state, Some(base), &raw)
+    }
+
+    fn encode_revocations(
+        kind: RevocationKind,
+        signer: KeyId,
+        info: &ListInfo,
+        state: RevocationStateId,
+        base: Option<RevocationStateId>,
+        raw: &[[u8; REVOCATION_ENTRY_LEN]],
     ) -> Result<Vec<u8>, ListError> {
         let min_sequence = match kind {
             RevocationKind::Full => 1,
@@ -512,24 +748,8 @@ mod encode {
                 "sequence too low (full lists start at 1, deltas at 2)",
             ));
         }
-        let mut raw: Vec<[u8; REVOCATION_ENTRY_LEN]> = entries
-            .iter()
-            .map(|e| {
-                e.to_bytes()
-                    .ok_or(ListError::Unencodable("revocation time beyond 2106"))
-            })
-            .collect::<Result<_, _>>()?;
-        raw.sort_unstable();
-        // Sorted by subject then time: of equal subjects, keep the last (the latest time).
-        raw.dedup_by(|later, earlier| {
-            let same = later[..SUBJECT_LEN] == earlier[..SUBJECT_LEN];
-            if same {
-                *earlier = *later;
-            }
-            same
-        });
-        let count = u32::try_from(raw.len())
-            .map_err(|_| ListError::Unencodable("more than 2^32 - 1 entries"))?;
+        // At most MAX_REVOCATION_ENTRIES (2^24), checked by canonical_revocations.
+        let count = raw.len() as u32;
         let mut out = Vec::with_capacity(REVOCATION_HEADER_LEN + raw.len() * REVOCATION_ENTRY_LEN);
         out.extend_from_slice(&REVOCATION_LIST_MAGIC);
         out.push(LIST_VERSION);
@@ -539,8 +759,10 @@ mod encode {
         });
         out.extend_from_slice(&signer.0);
         push_info(&mut out, info);
+        out.extend_from_slice(&state.0);
+        out.extend_from_slice(&base.map_or([0; STATE_ID_LEN], |b| b.0));
         out.extend_from_slice(&count.to_le_bytes());
-        for entry in &raw {
+        for entry in raw {
             out.extend_from_slice(entry);
         }
         Ok(out)
@@ -548,7 +770,10 @@ mod encode {
 }
 
 #[cfg(feature = "alloc")]
-pub use encode::{encode_revocation_list, encode_trust_list};
+pub use encode::{
+    canonical_revocations, encode_full_revocation_list, encode_revocation_delta, encode_trust_list,
+    merge_raw_entries,
+};
 
 fn le_u64(b: &[u8]) -> u64 {
     let mut a = [0u8; 8];
@@ -605,16 +830,10 @@ impl<'a> Reader<'a> {
         let issued_at = Timestamp::from_unix(u64::from_le_bytes(self.array()?));
         let next_update_by = Timestamp::from_unix(u64::from_le_bytes(self.array()?));
         if sequence == 0 {
-            return Err(ListError::Invalid {
-                offset: at,
-                reason: "sequence numbers start at 1",
-            });
+            return Err(ListError::ZeroSequence { offset: at });
         }
         if next_update_by <= issued_at {
-            return Err(ListError::Invalid {
-                offset: at + 16,
-                reason: "next update is not after the issue time",
-            });
+            return Err(ListError::NextUpdateNotAfterIssue { offset: at + 16 });
         }
         Ok(ListInfo {
             sequence,
@@ -648,5 +867,50 @@ impl fmt::Display for RevocationKind {
             RevocationKind::Full => "full",
             RevocationKind::Delta => "delta",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+
+    #[test]
+    fn merging_keeps_the_later_time_whatever_its_bytes() {
+        let subject = SubjectId([7; SUBJECT_LEN]);
+        // 255 is ff 00 00 00 and 256 is 00 01 00 00 in little-endian: compared as bytes,
+        // the earlier time sorts last.
+        let at = |t| Revocation {
+            subject,
+            issued_before: Timestamp::from_unix(t),
+        };
+        for entries in [[at(255), at(256)], [at(256), at(255)]] {
+            let raw = canonical_revocations(&entries).unwrap();
+            assert_eq!(raw.len(), 1);
+            assert_eq!(Revocation::from_bytes(&raw[0]).issued_before.unix(), 256);
+        }
+        let mut raw = vec![at(256).to_bytes().unwrap(), at(255).to_bytes().unwrap()];
+        merge_raw_entries(&mut raw);
+        assert_eq!(raw, vec![at(256).to_bytes().unwrap()]);
+    }
+
+    #[test]
+    fn a_huge_count_is_refused_from_the_header() {
+        let info = ListInfo {
+            sequence: 1,
+            issued_at: Timestamp::from_unix(1),
+            next_update_by: Timestamp::from_unix(2),
+        };
+        let mut body = encode_full_revocation_list(KeyId([1; 4]), &info, &[]).unwrap();
+        assert_eq!(
+            RevocationList::declared_len(&body),
+            Ok(REVOCATION_HEADER_LEN + SIGNATURE_LEN)
+        );
+        let count_at = REVOCATION_HEADER_LEN - 4;
+        body[count_at..].copy_from_slice(&(MAX_REVOCATION_ENTRIES as u32 + 1).to_le_bytes());
+        let err = ListError::TooManyEntries { offset: count_at };
+        assert_eq!(RevocationList::declared_len(&body), Err(err));
+        assert_eq!(RevocationList::parse(&body).unwrap_err(), err);
     }
 }

@@ -12,9 +12,9 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
+use qrseal_core::lists::{ListInfo, Revocation};
 use qrseal_core::{Colour, TestRecord, TestResult, Timestamp};
-use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+use qrseal_issuer::publish::{new_key_entry, sign_full_revocations, sign_trust_list};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret, display_hint};
 use qrseal_verifier::{TrustedKey, Verifier};
 
@@ -87,7 +87,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         subject: statuses[1].subject,
         issued_before: now.saturating_add(1),
     };
-    let revocations = sign_revocations(issuer.key(), RevocationKind::Full, &info, &[revoked])?;
+    let revocations = sign_full_revocations(issuer.key(), &info, &[revoked])?;
 
     // Publish for scanners, and hand a few tokens to the scanner example: a good one, the
     // revoked one, a yellow one, and a line that is no token at all.

@@ -32,8 +32,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     // it at start, so that neither its clock nor its lists can be wound back.
     let root = TrustedKey::from_public_key_pem(&std::fs::read_to_string(dir.join("root.pub"))?)?;
     let mut store = TrustStore::new(root);
-    store.load_trust_list(&std::fs::read(dir.join("trust.qstl"))?)?;
-    store.load_revocations(&std::fs::read(dir.join("revocations.qsrl"))?)?;
+    store.load_trust_list(&std::fs::read(dir.join("trust.qstl"))?, now()?)?;
+    store.load_revocations(&std::fs::read(dir.join("revocations.qsrl"))?, now()?)?;
 
     // The checkpoint's rules: green only (the default), plus a negative test at most 48 h old.
     let policy = Policy {

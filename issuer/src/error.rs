@@ -47,6 +47,42 @@ pub enum Error {
         .0.display()
     )]
     KeyWriteInterrupted(PathBuf),
+    /// The revocation list to publish on top of cannot be checked: malformed lists are
+    /// [`Error::List`]; this is a delta where a full list belongs, or a signature that does
+    /// not verify under a key the publisher accepts.
+    #[error("the revocation list published last is refused: {0}")]
+    BaseListRefused(&'static str),
+    /// The time given to publish at is before the issue time of the list published last:
+    /// the clock is behind, and the new list would look backdated.
+    #[error("the time now ({now}) is before the issue time of the list published last ({base})")]
+    ClockBeforeBase {
+        /// The time given.
+        now: qrseal_core::Timestamp,
+        /// The issue time of the list published last.
+        base: qrseal_core::Timestamp,
+    },
+    /// The published revocation files disagree in a way no crash of the publisher leaves
+    /// (edited or mixed up by hand); nothing was written.
+    #[error("inconsistent revocation directory: {0}")]
+    InconsistentRevocations(&'static str),
+    /// A line of the revocation queue cannot be read.
+    #[error("{}, line {line}: {reason}", path.display())]
+    PendingFile {
+        /// The queue file.
+        path: PathBuf,
+        /// The line (from 1; 0 for the whole file).
+        line: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A file is larger than the format allows; it was not read.
+    #[error("{} is larger than {max} bytes", path.display())]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        max: u64,
+    },
     /// Reading or writing a key file failed.
     #[error("{}: {source}", path.display())]
     Io {

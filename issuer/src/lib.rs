@@ -19,6 +19,12 @@
 //!
 //! Key files, written crash-safely and refused when others could read them: [`keyfile`].
 //! Display hints from typed text, normalised to NFC: [`display_hint`].
+//! Revocation publishing: [`revocation::RevocationPublisher`] (numbering, merging, checking
+//! the list built on), and on disk [`revocation_dir`].
+//!
+//! Features: `files` (default) adds everything that touches the file system: key files
+//! ([`keyfile`]) and the revocation directory ([`revocation_dir`]). Without it the crate
+//! holds only in-memory signing and publishing, for services that keep keys elsewhere.
 
 #![forbid(unsafe_code)]
 // Library code returns errors; tests may unwrap (clippy.toml).
@@ -28,8 +34,12 @@ mod error;
 mod hint;
 mod issue;
 mod key;
+#[cfg(feature = "files")]
 pub mod keyfile;
 pub mod publish;
+pub mod revocation;
+#[cfg(feature = "files")]
+pub mod revocation_dir;
 
 pub use error::Error;
 pub use hint::display_hint;

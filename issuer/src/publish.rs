@@ -3,8 +3,9 @@
 
 use qrseal_core::MAX_VALIDITY_SECS;
 use qrseal_core::lists::{
-    KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationKind,
-    TRUST_LIST_DOMAIN, Window, encode_revocation_list, encode_trust_list,
+    KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationStateId,
+    TRUST_LIST_DOMAIN, Window, encode_full_revocation_list, encode_revocation_delta,
+    encode_trust_list,
 };
 use qrseal_core::{PUBLIC_KEY_LEN, Timestamp};
 
@@ -29,15 +30,30 @@ pub fn sign_trust_list(
     Ok(signed(root, TRUST_LIST_DOMAIN, body))
 }
 
-/// A full revocation list or delta holding `entries`, signed by the issuer key `key` (which
-/// must be in the verifiers' trust list and allowed to sign at `info.issued_at`).
-pub fn sign_revocations(
+/// A full revocation list holding `entries` (a subject given twice keeps its latest time),
+/// signed by the issuer key `key` (which must be in the verifiers' trust list and allowed to
+/// sign at `info.issued_at`). To publish a sequence of lists with deltas, use
+/// [`crate::revocation::RevocationPublisher`], which numbers, merges and chains them.
+pub fn sign_full_revocations(
     key: &IssuerKey,
-    kind: RevocationKind,
     info: &ListInfo,
     entries: &[Revocation],
 ) -> Result<Vec<u8>, Error> {
-    let body = encode_revocation_list(kind, key.key_id(), info, entries)?;
+    let body = encode_full_revocation_list(key.key_id(), info, entries)?;
+    Ok(signed(key, REVOCATION_LIST_DOMAIN, body))
+}
+
+/// A revocation delta holding `entries`, applying to the set with state id `base` and
+/// leaving the set with state id `state`, signed by `key`. The caller is responsible for the
+/// two ids being those of the real sets ([`crate::revocation::RevocationPublisher`] is).
+pub fn sign_revocation_delta(
+    key: &IssuerKey,
+    info: &ListInfo,
+    entries: &[Revocation],
+    base: RevocationStateId,
+    state: RevocationStateId,
+) -> Result<Vec<u8>, Error> {
+    let body = encode_revocation_delta(key.key_id(), info, entries, base, state)?;
     Ok(signed(key, REVOCATION_LIST_DOMAIN, body))
 }
 

@@ -392,8 +392,10 @@ class ListReader:
         return v
     def info(self):
         seq, issued, nub = (int.from_bytes(self.take(8), "little") for _ in range(3))
-        if seq == 0 or nub <= issued:
-            raise Err("list_invalid")
+        if seq == 0:
+            raise Err("list_zero_sequence")
+        if nub <= issued:
+            raise Err("list_next_update_not_after_issue")
         return seq, issued, nub
     def finish(self):
         body = self.b[:self.p]
@@ -410,24 +412,26 @@ def parse_trust_list(b):
     seq, issued, nub = r.info()
     count = int.from_bytes(r.take(2), "little")
     if count > 1024:
-        raise Err("list_invalid")
+        raise Err("list_too_many_keys")
     raw = r.take(77 * count)
     keys, prev = [], None
     for i in range(count):
         e = raw[77 * i:77 * (i + 1)]
         kid, pk = e[:4], e[4:36]
         if key_id(pk) != kid:
-            raise Err("list_invalid")
+            raise Err("list_key_id_mismatch")
         sf, su, af, au = u64(e, 36), u64(e, 44), u64(e, 52), u64(e, 60)
-        if sf >= su or af >= au:
-            raise Err("list_invalid")
+        if sf >= su:
+            raise Err("list_empty_signing_window")
+        if af >= au:
+            raise Err("list_empty_acceptance_window")
         state, since = e[68], u64(e, 69)
         if state in (0, 1) and since != 0:
-            raise Err("list_invalid")
+            raise Err("list_stray_compromise_time")
         if state > 2:
-            raise Err("list_invalid")
+            raise Err("list_unknown_key_state")
         if prev is not None and prev >= (kid, pk):
-            raise Err("list_invalid")
+            raise Err("list_keys_out_of_order")
         prev = (kid, pk)
         keys.append(dict(pk=pk, kid=kid, sign=(sf, su), accept=(af, au),
                          since=since if state == 2 else None))
@@ -438,23 +442,39 @@ def parse_revocation_list(b):
     r = ListReader(b, b"QSRL")
     kind = r.take(1)[0]
     if kind > 1:
-        raise Err("list_invalid")
+        raise Err("list_unknown_kind")
     signer = r.take(4)
     seq, issued, nub = r.info()
     if kind == 1 and seq == 1:
-        raise Err("list_invalid")
+        raise Err("list_delta_sequence_one")
+    state = r.take(32)
+    base = r.take(32)
+    if kind == 0 and base != bytes(32):
+        raise Err("list_base_state_on_full")
     count = int.from_bytes(r.take(4), "little")
+    if count > 1 << 24:
+        raise Err("list_too_many_entries")
     raw = r.take(16 * count)
     entries, prev = {}, None
     for i in range(count):
         subj = raw[16 * i:16 * i + 12]
         if prev is not None and prev >= subj:
-            raise Err("list_invalid")
+            raise Err("list_subjects_out_of_order")
         prev = subj
         entries[subj] = int.from_bytes(raw[16 * i + 12:16 * i + 16], "little")
+    if kind == 0 and state_id(entries) != state:
+        raise Err("list_state_mismatch")
     body, sig = r.finish()
     return dict(delta=kind == 1, signer=signer, seq=seq, issued=issued, nub=nub,
+                state=state, base=base if kind == 1 else None,
                 entries=entries, body=body, sig=sig)
+
+def state_id(entries):
+    """17.3: SHA-256 of the domain, then every entry (subject, u32 LE time) by subject."""
+    h = hashlib.sha256(b"qrseal/v1/revocation-state")
+    for subj in sorted(entries):
+        h.update(subj + entries[subj].to_bytes(4, "little"))
+    return h.digest()
 
 class Store:
     def __init__(self, root_pk, skew, grace):
@@ -463,17 +483,26 @@ class Store:
         self.keys = []            # (pk, point, entry)
         self.trust = None         # (seq, issued, nub)
         self.revs = None          # dict(seq, issued, nub, entries)
-        self.floor, self.cp_trust, self.cp_revs = 0, 0, 0
+        self.floor = 0
+        # Checkpoint pairs (sequence, issue time of the list at that sequence), 17.10.
+        self.cp_trust, self.cp_trust_at, self.cp_revs, self.cp_revs_at = 0, 0, 0, 0
 
-    def load_trust_list(self, b):
+    def not_from_future(self, l, now):
+        if l["issued"] > min(now + self.skew, U64_MAX):
+            raise Err("list_from_future", issued_at_unix=l["issued"])
+
+    def load_trust_list(self, b, now):
         l = parse_trust_list(b)
         if l["root_id"] != key_id(self.root_pk):
             raise Err("wrong_root")
         if not verify(self.root_pk, self.root, b"qrseal/v1/trust-list" + l["body"], l["sig"]):
             raise Err("forged_list")
+        self.not_from_future(l, now)
         if l["seq"] < self.cp_trust:
             raise Err("rollback", held=self.cp_trust, got=l["seq"])
         if self.trust and l["issued"] < self.trust[1]:
+            raise Err("backdated_list")
+        if self.cp_trust and l["seq"] >= self.cp_trust and l["issued"] < self.cp_trust_at:
             raise Err("backdated_list")
         keys = []
         for e in l["keys"]:
@@ -483,11 +512,11 @@ class Store:
             keys.append((e["pk"], pt, e))
         self.keys = keys
         self.trust = (l["seq"], l["issued"], l["nub"])
-        self.cp_trust = l["seq"]
+        self.cp_trust, self.cp_trust_at = raise_pair(self.cp_trust, self.cp_trust_at, l["seq"], l["issued"])
         self.floor = max(self.floor, l["issued"])
         return l["seq"]
 
-    def load_revocations(self, b):
+    def load_revocations(self, b, now):
         l = parse_revocation_list(b)
         t = l["issued"]
         allowed = [(pk, pt) for pk, pt, e in self.keys if key_id(pk) == l["signer"]
@@ -497,6 +526,7 @@ class Store:
         msg = b"qrseal/v1/revocations" + l["body"]
         if not any(verify(pk, pt, msg, l["sig"]) for pk, pt in allowed):
             raise Err("forged_list")
+        self.not_from_future(l, now)
         held, got = (self.revs["seq"] if self.revs else 0), l["seq"]
         if not l["delta"]:
             if got < held:
@@ -507,13 +537,17 @@ class Store:
                 raise Err("delta_out_of_order", held=held, got=got)
             if self.revs is None or got != held + 1:
                 raise Err("delta_gap", held=held, got=got)
+            if l["base"] != self.revs["state"]:
+                raise Err("delta_wrong_base")
             entries = dict(self.revs["entries"])
             for s, t2 in l["entries"].items():
                 entries[s] = max(entries.get(s, 0), t2)
         if self.revs is not None and l["issued"] < self.revs["issued"]:
             raise Err("backdated_list")
-        self.revs = dict(seq=got, issued=l["issued"], nub=l["nub"], entries=entries)
-        self.cp_revs = max(self.cp_revs, got)
+        if self.cp_revs and got >= self.cp_revs and l["issued"] < self.cp_revs_at:
+            raise Err("backdated_list")
+        self.revs = dict(seq=got, issued=l["issued"], nub=l["nub"], state=l["state"], entries=entries)
+        self.cp_revs, self.cp_revs_at = raise_pair(self.cp_revs, self.cp_revs_at, got, l["issued"])
         self.floor = max(self.floor, l["issued"])
         return got
 
@@ -567,14 +601,23 @@ class Store:
         return t, self.staleness(now)
 
     def checkpoint(self):
-        return b"QSCP" + b"".join(v.to_bytes(8, "little") for v in (self.floor, self.cp_trust, self.cp_revs))
+        return b"QSCP" + b"".join(v.to_bytes(8, "little") for v in (
+            self.floor, self.cp_trust, self.cp_trust_at, self.cp_revs, self.cp_revs_at))
 
     def restore(self, b):
-        if len(b) != 28 or b[:4] != b"QSCP":
+        if len(b) != 44 or b[:4] != b"QSCP":
             raise Err("invalid_checkpoint")
         self.floor = max(self.floor, u64(b, 4))
-        self.cp_trust = max(self.cp_trust, u64(b, 12))
-        self.cp_revs = max(self.cp_revs, u64(b, 20))
+        self.cp_trust, self.cp_trust_at = raise_pair(self.cp_trust, self.cp_trust_at, u64(b, 12), u64(b, 20))
+        self.cp_revs, self.cp_revs_at = raise_pair(self.cp_revs, self.cp_revs_at, u64(b, 28), u64(b, 36))
+
+def raise_pair(seq, at, got_seq, got_at):
+    """17.10: the pair with the higher sequence wins; on a tie the later time."""
+    if got_seq > seq:
+        return got_seq, got_at
+    if got_seq == seq:
+        return seq, max(at, got_at)
+    return seq, at
 
 def err_outcome(e):
     out = {"expect": e.code}
@@ -587,9 +630,9 @@ def run_trust_step(sc, store, st):
     op = st["op"]
     try:
         if op == "load_trust_list":
-            return store, {"expect": "ok", "sequence": store.load_trust_list(bytes.fromhex(st["list_hex"]))}
+            return store, {"expect": "ok", "sequence": store.load_trust_list(bytes.fromhex(st["list_hex"]), st["now_unix"])}
         if op == "load_revocations":
-            return store, {"expect": "ok", "sequence": store.load_revocations(bytes.fromhex(st["list_hex"]))}
+            return store, {"expect": "ok", "sequence": store.load_revocations(bytes.fromhex(st["list_hex"]), st["now_unix"])}
         if op == "verify":
             now = st["now_unix"]
             t, stale = store.verify(st["text"], now)

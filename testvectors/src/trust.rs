@@ -7,11 +7,14 @@
 //! disagreement is an error and nothing is written.
 
 use qrseal_core::lists::{
-    KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, TRUST_LIST_DOMAIN,
-    encode_revocation_list, encode_trust_list,
+    KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationStateId,
+    TRUST_LIST_DOMAIN, canonical_revocations, encode_full_revocation_list, encode_revocation_delta,
+    encode_trust_list,
 };
 use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp, text};
-use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
+use qrseal_issuer::publish::{
+    new_key_entry, rotate_keys, sign_full_revocations, sign_revocation_delta, sign_trust_list,
+};
 use qrseal_issuer::{Issuer, IssuerKey, Status, TtlPolicy};
 use qrseal_verifier::{
     Checkpoint, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verified,
@@ -26,6 +29,9 @@ const H: u64 = 3600;
 const D: u64 = 86_400;
 /// The skew most scenarios use (the verifier's default).
 const SKEW: u64 = 300;
+/// The clock at which lists are loaded unless a step says otherwise: after every list's
+/// issue time (a list signed after the loading clock plus the skew is refused).
+const LOAD_NOW: u64 = T0 + 365 * D;
 
 /// Seed of the root key every scenario but one pins.
 const ROOT_SEED: [u8; 32] = *b"qrseal test vectors root key 001";
@@ -144,8 +150,8 @@ fn compromised(since: u64) -> Want {
 }
 
 enum Op {
-    LoadTrustList(Vec<u8>),
-    LoadRevocations(Vec<u8>),
+    LoadTrustList(Vec<u8>, u64),
+    LoadRevocations(Vec<u8>, u64),
     Verify {
         tok: Tok,
         now: u64,
@@ -192,6 +198,10 @@ fn error_fields(e: &Error) -> Vec<(&'static str, Json)> {
         }
         Error::Revoked { before } => out.push(("before_unix", Json::Int(before.unix()))),
         Error::KeyCompromised { since, .. } => out.push(("since_unix", Json::Int(since.unix()))),
+        // The clock is the step's own `now_unix`.
+        Error::ListFromFuture { issued_at, .. } => {
+            out.push(("issued_at_unix", Json::Int(issued_at.unix())));
+        }
         _ => {}
     }
     out
@@ -312,11 +322,19 @@ impl Sc {
     }
 
     fn trust(&mut self, note: &str, list: &[u8], want: Want) {
-        self.push(note, Op::LoadTrustList(list.to_vec()), want);
+        self.trust_at(note, list, LOAD_NOW, want);
+    }
+
+    fn trust_at(&mut self, note: &str, list: &[u8], now: u64, want: Want) {
+        self.push(note, Op::LoadTrustList(list.to_vec(), now), want);
     }
 
     fn revs(&mut self, note: &str, list: &[u8], want: Want) {
-        self.push(note, Op::LoadRevocations(list.to_vec()), want);
+        self.revs_at(note, list, LOAD_NOW, want);
+    }
+
+    fn revs_at(&mut self, note: &str, list: &[u8], now: u64, want: Want) {
+        self.push(note, Op::LoadRevocations(list.to_vec(), now), want);
     }
 
     fn verify(&mut self, note: &str, tok: &Tok, now: u64, want: Want) {
@@ -350,12 +368,10 @@ impl Sc {
         }
     }
 
-    fn checkpoint(&mut self, note: &str, floor: u64, trust_seq: u64, rev_seq: u64) {
-        let cp = Checkpoint {
-            clock_floor: ts(floor),
-            trust_list_sequence: trust_seq,
-            revocation_sequence: rev_seq,
-        };
+    /// A checkpoint step: the floor, then (sequence, issue time) of the trust list and of
+    /// the revocation data.
+    fn checkpoint(&mut self, note: &str, floor: u64, trust: (u64, u64), revs: (u64, u64)) {
+        let cp = checkpoint_of(floor, trust, revs);
         self.push(
             note,
             Op::Checkpoint,
@@ -396,14 +412,16 @@ impl Sc {
     }
 }
 
-fn checkpoint_bytes(floor: u64, trust: u64, revs: u64) -> Vec<u8> {
-    Checkpoint {
-        clock_floor: ts(floor),
-        trust_list_sequence: trust,
-        revocation_sequence: revs,
-    }
-    .to_bytes()
-    .to_vec()
+fn checkpoint_of(floor: u64, trust: (u64, u64), revs: (u64, u64)) -> Checkpoint {
+    let mut cp = Checkpoint::default();
+    cp.clock_floor = ts(floor);
+    (cp.trust_list_sequence, cp.trust_list_issued_at) = (trust.0, ts(trust.1));
+    (cp.revocation_sequence, cp.revocation_issued_at) = (revs.0, ts(revs.1));
+    cp
+}
+
+fn checkpoint_bytes(floor: u64, trust: (u64, u64), revs: (u64, u64)) -> Vec<u8> {
+    checkpoint_of(floor, trust, revs).to_bytes().to_vec()
 }
 
 /// The fixed material of every scenario.
@@ -428,20 +446,41 @@ fn trust_list(root: [u8; 32], i: ListInfo, keys: &[KeyEntry]) -> Result<Vec<u8>,
     sign_trust_list(&key(root), &i, keys).map_err(fail("sign_trust_list"))
 }
 
-fn revocations(
-    signer: [u8; 32],
-    kind: RevocationKind,
-    i: ListInfo,
-    entries: &[(SubjectId, u64)],
-) -> Result<Vec<u8>, String> {
-    let entries: Vec<_> = entries
+fn to_revocations(entries: &[(SubjectId, u64)]) -> Vec<qrseal_core::lists::Revocation> {
+    entries
         .iter()
         .map(|&(subject, before)| qrseal_core::lists::Revocation {
             subject,
             issued_before: ts(before),
         })
-        .collect();
-    sign_revocations(&key(signer), kind, &i, &entries).map_err(fail("sign_revocations"))
+        .collect()
+}
+
+/// The state id of the set `entries` describe (merged: a subject keeps its latest time).
+fn state_of(entries: &[(SubjectId, u64)]) -> Result<RevocationStateId, String> {
+    let raw = canonical_revocations(&to_revocations(entries)).map_err(fail("canonical"))?;
+    Ok(RevocationStateId::of_entries(&raw))
+}
+
+/// A full list (`base` ignored) or a delta applying to the set `base` holding `entries`.
+fn revocations(
+    signer: [u8; 32],
+    kind: RevocationKind,
+    i: ListInfo,
+    base: &[(SubjectId, u64)],
+    entries: &[(SubjectId, u64)],
+) -> Result<Vec<u8>, String> {
+    let list = to_revocations(entries);
+    match kind {
+        RevocationKind::Full => {
+            sign_full_revocations(&key(signer), &i, &list).map_err(fail("sign_full_revocations"))
+        }
+        RevocationKind::Delta => {
+            let merged = [base, entries].concat();
+            sign_revocation_delta(&key(signer), &i, &list, state_of(base)?, state_of(&merged)?)
+                .map_err(fail("sign_revocation_delta"))
+        }
+    }
 }
 
 /// `body` signed as a list: `domain || body` by `signer`, signature appended.
@@ -535,7 +574,123 @@ impl Ctx {
             self.clock_set_back()?,
             self.malformed_trust_lists()?,
             self.malformed_revocation_lists()?,
+            self.list_from_future()?,
+            self.retired_key_after_restart()?,
         ])
+    }
+
+    fn list_from_future(&self) -> Result<Scenario, String> {
+        let mut s = Sc::new(
+            "list-from-future",
+            "A list signed after the loading clock plus the skew is refused (list_from_future) \
+             and changes nothing: the clock floor is not raised, so tokens keep verifying. At \
+             exactly now + skew it loads.",
+        );
+        s.trust_at("trust list 1 at T0", &self.tl1()?, T0, Want::Seq(1));
+        let t = self.tok(keys::ISSUER_SEED, self.s1, T0 - H, D as u32)?;
+        let ahead = |issued: u64| {
+            trust_list(
+                ROOT_SEED,
+                info(2, issued, issued + 7 * D),
+                &[entry(keys::ISSUER_SEED, T0 - 30 * D)],
+            )
+        };
+        // 2099-01-01T00:00:00Z.
+        let y2099 = 4_070_908_800;
+        s.trust_at(
+            "trust list 2 dated 2099, loaded at T0",
+            &ahead(y2099)?,
+            T0,
+            Want::Err("list_from_future", vec![("issued_at_unix", y2099)]),
+        );
+        s.trust_at(
+            "trust list 2 dated T0 + skew + 1 (a publisher's fast clock), loaded at T0",
+            &ahead(T0 + SKEW + 1)?,
+            T0,
+            Want::Err("list_from_future", vec![("issued_at_unix", T0 + SKEW + 1)]),
+        );
+        s.state("nothing changed", Some(1), None, 0);
+        s.verify("the floor was not raised", &t, T0, Want::Valid);
+        let rl = |issued: u64| {
+            revocations(
+                keys::ISSUER_SEED,
+                RevocationKind::Full,
+                info(1, issued, issued + D),
+                &[],
+                &[(self.s1, issued)],
+            )
+        };
+        s.revs_at(
+            "revocation list dated 2099, loaded at T0",
+            &rl(y2099)?,
+            T0,
+            Want::Err("list_from_future", vec![("issued_at_unix", y2099)]),
+        );
+        s.verify("holder 1 not revoked", &t, T0, Want::Valid);
+        s.trust_at(
+            "trust list 2 dated T0 + skew, loaded at T0",
+            &ahead(T0 + SKEW)?,
+            T0,
+            Want::Seq(2),
+        );
+        s.checkpoint("checkpoint", T0 + SKEW, (2, T0 + SKEW), (0, 0));
+        Ok(s.done())
+    }
+
+    fn retired_key_after_restart(&self) -> Result<Scenario, String> {
+        let mut s = Sc::new(
+            "retired-key-after-restart",
+            "After a restart that restores the checkpoint, a list with a higher sequence signed \
+             by a retired key inside its old signing window is older than the list the \
+             checkpoint recorded: backdated_list, though nothing is held in memory yet. The \
+             genuine list still loads.",
+        );
+        let rotated = rotate_keys(
+            &[entry(keys::ISSUER_SEED, T0 - 30 * D)],
+            pk(keys::NEXT_SEED),
+            ts(T0 - D),
+        )
+        .map_err(fail("rotate"))?;
+        let tl = trust_list(ROOT_SEED, info(1, T0 - 2 * H, T0 + 7 * D), &rotated)?;
+        s.trust(
+            "trust list: issuer retired at T0 - 1 d, next active",
+            &tl,
+            Want::Seq(1),
+        );
+        let genuine = revocations(
+            keys::NEXT_SEED,
+            RevocationKind::Full,
+            info(2, T0, T0 + D),
+            &[],
+            &[(self.s1, T0)],
+        )?;
+        s.revs("full list 2 by next, issued T0", &genuine, Want::Seq(2));
+        let t = self.tok(keys::NEXT_SEED, self.s1, T0 - 2 * H, D as u32)?;
+        s.verify("holder 1's token issued T0 - 2 h", &t, T0, revoked(T0));
+        s.checkpoint("checkpoint", T0, (1, T0 - 2 * H), (2, T0));
+        s.restart("restart");
+        s.restore(
+            "restore the checkpoint",
+            &checkpoint_bytes(T0, (1, T0 - 2 * H), (2, T0)),
+            "ok",
+        );
+        s.trust("trust list", &tl, Want::Seq(1));
+        let evil = revocations(
+            keys::ISSUER_SEED,
+            RevocationKind::Full,
+            info(1001, T0 - 2 * D, T0 + 30 * D),
+            &[],
+            &[],
+        )?;
+        s.revs(
+            "full list 1001 by the retired issuer, dated T0 - 2 d (inside its old window)",
+            &evil,
+            err("backdated_list"),
+        );
+        s.state("no revocation data loaded", Some(1), None, 0);
+        s.revs("the genuine full list 2", &genuine, Want::Seq(2));
+        s.verify("holder 1 still revoked", &t, T0, revoked(T0));
+        Ok(s.done())
     }
 
     fn rotation(&self) -> Result<Scenario, String> {
@@ -664,6 +819,7 @@ impl Ctx {
             keys::ISSUER_SEED,
             RevocationKind::Full,
             info(1, r + H, r + D),
+            &[],
             &[(self.s2, r)],
         )?;
         s.revs(
@@ -675,6 +831,7 @@ impl Ctx {
             keys::NEXT_SEED,
             RevocationKind::Full,
             info(1, r + H, accept_until + 2 * D),
+            &[],
             &[(self.s2, r)],
         )?;
         s.revs(
@@ -687,6 +844,7 @@ impl Ctx {
             RevocationKind::Full,
             info(2, r - H, r + D),
             &[],
+            &[],
         )?;
         s.revs(
             "sequence 2 signed by the retired key, dated inside its old signing window: earlier \
@@ -695,7 +853,12 @@ impl Ctx {
             err("backdated_list"),
         );
         s.state("state", Some(2), Some(1), 1);
-        s.checkpoint("checkpoint: floor = the newest issue time seen", p, 2, 1);
+        s.checkpoint(
+            "checkpoint: floor = the newest issue time seen",
+            p,
+            (2, T0),
+            (1, r + H),
+        );
         Ok(s.done())
     }
 
@@ -744,7 +907,7 @@ impl Ctx {
         s.state("nothing changed", Some(1), None, 0);
         s.verify("issuer token still verifies", &t, T0 + 60, Want::Valid);
         s.verify("next is still unknown", &n, T0 + 60, err("unknown_key"));
-        s.checkpoint("checkpoint", T0 - H, 1, 0);
+        s.checkpoint("checkpoint", T0 - H, (1, T0 - 2 * D), (0, 0));
         s.trust("the genuine list 2", &good2, Want::Seq(2));
         s.verify("issuer is now unknown", &t, T0 + 120, err("unknown_key"));
         s.verify("next verifies", &n, T0 + 120, Want::Valid);
@@ -788,7 +951,7 @@ impl Ctx {
         );
         s.trust("sequence 6 (issuer only)", &l(6, &k)?, Want::Seq(6));
         s.verify("next is unknown under 6", &n, T0, err("unknown_key"));
-        s.checkpoint("checkpoint", T0 - H, 6, 0);
+        s.checkpoint("checkpoint", T0 - H, (6, T0 - 10 * D + 6 * H), (0, 0));
         s.restart("restart: a fresh store");
         s.trust(
             "sequence 5 into the fresh store: accepted",
@@ -798,7 +961,7 @@ impl Ctx {
         s.restart("restart again");
         s.restore(
             "restore the checkpoint",
-            &checkpoint_bytes(T0 - H, 6, 0),
+            &checkpoint_bytes(T0 - H, (6, T0 - 10 * D + 6 * H), (0, 0)),
             "ok",
         );
         s.trust(
@@ -842,14 +1005,19 @@ impl Ctx {
                 keys::ISSUER_SEED,
                 RevocationKind::Full,
                 info(seq, T0 - 5 * H + seq, T0 + D),
+                &[],
                 entries,
             )
         };
-        let delta = |signer: [u8; 32], seq: u64, entries: &[(SubjectId, u64)]| {
+        let delta = |signer: [u8; 32],
+                     seq: u64,
+                     base: &[(SubjectId, u64)],
+                     entries: &[(SubjectId, u64)]| {
             revocations(
                 signer,
                 RevocationKind::Delta,
                 info(seq, T0 - 5 * H + seq, T0 + D),
+                base,
                 entries,
             )
         };
@@ -862,22 +1030,38 @@ impl Ctx {
         s.verify("holder 2's token issued T0 - 2 h", &b, T0, revoked(T0 - H));
         s.revs(
             "delta 3 on 1",
-            &delta(keys::ISSUER_SEED, 3, &[(self.s1, T0 - H)])?,
+            &delta(
+                keys::ISSUER_SEED,
+                3,
+                &[(self.s2, T0 - H)],
+                &[(self.s1, T0 - H)],
+            )?,
             held_got("delta_gap", 1, 3),
         );
         s.verify("holder 1 unaffected", &a, T0, Want::Valid);
         s.revs(
             "delta 2 by next: holder 1 before T0 - 1 h",
-            &delta(keys::NEXT_SEED, 2, &[(self.s1, T0 - H)])?,
+            &delta(
+                keys::NEXT_SEED,
+                2,
+                &[(self.s2, T0 - H)],
+                &[(self.s1, T0 - H)],
+            )?,
             Want::Seq(2),
         );
         s.verify("holder 1 now revoked", &a, T0, revoked(T0 - H));
         s.revs(
             "delta 2 again",
-            &delta(keys::NEXT_SEED, 2, &[(self.s1, T0 - H)])?,
+            &delta(
+                keys::NEXT_SEED,
+                2,
+                &[(self.s2, T0 - H)],
+                &[(self.s1, T0 - H)],
+            )?,
             held_got("delta_out_of_order", 2, 2),
         );
-        let d3 = delta(keys::ISSUER_SEED, 3, &[(self.s1, T0 - 3 * H)])?;
+        let after2 = [(self.s2, T0 - H), (self.s1, T0 - H)];
+        let d3 = delta(keys::ISSUER_SEED, 3, &after2, &[(self.s1, T0 - 3 * H)])?;
         s.revs(
             "delta 3, signature bit flipped",
             &flip_signature(&d3),
@@ -885,14 +1069,16 @@ impl Ctx {
         );
         s.revs(
             "delta 3 by a key the trust list does not hold",
-            &delta(keys::UNKNOWN_SEED, 3, &[])?,
+            &delta(keys::UNKNOWN_SEED, 3, &after2, &[])?,
             err("unknown_list_signer"),
         );
-        let mut body = encode_revocation_list(
-            RevocationKind::Delta,
+        let after2_state = state_of(&after2)?;
+        let mut body = encode_revocation_delta(
             key(keys::ISSUER_SEED).key_id(),
             &info(3, T0 - 4 * H, T0 + D),
             &[],
+            after2_state,
+            after2_state,
         )
         .map_err(fail("encode"))?;
         s.revs(
@@ -900,11 +1086,12 @@ impl Ctx {
             &resign(keys::NEXT_SEED, REVOCATION_LIST_DOMAIN, &body),
             err("forged_list"),
         );
-        body = encode_revocation_list(
-            RevocationKind::Delta,
+        body = encode_revocation_delta(
             key(keys::ISSUER_SEED).key_id(),
             &info(3, T0 - 40 * D, T0 + D),
             &[],
+            after2_state,
+            after2_state,
         )
         .map_err(fail("encode"))?;
         s.revs(
@@ -919,7 +1106,21 @@ impl Ctx {
             &full(1, &[])?,
             held_got("rollback", 2, 1),
         );
-        s.revs("delta 3 (valid, empty)", &d3, Want::Seq(3));
+        s.revs(
+            "delta 3 on a set holding a different time for holder 1 (another branch)",
+            &delta(
+                keys::ISSUER_SEED,
+                3,
+                &[(self.s2, T0 - H), (self.s1, T0 - 2 * H)],
+                &[],
+            )?,
+            err("delta_wrong_base"),
+        );
+        s.revs(
+            "delta 3 (holder 1 earlier: the later time stays)",
+            &d3,
+            Want::Seq(3),
+        );
         s.revs(
             "full list 3: same sequence, replaces the set",
             &full(3, &[(self.s2, T0 - H)])?,
@@ -930,7 +1131,12 @@ impl Ctx {
         s.revs("full list 4, empty", &full(4, &[])?, Want::Seq(4));
         s.verify("holder 2 no longer revoked", &b, T0 + 3, Want::Valid);
         s.state("state", Some(1), Some(4), 0);
-        s.checkpoint("checkpoint", T0 - 2 * H, 1, 4);
+        s.checkpoint(
+            "checkpoint",
+            T0 - 2 * H,
+            (1, T0 - 2 * D),
+            (4, T0 - 5 * H + 4),
+        );
         Ok(s.done())
     }
 
@@ -948,10 +1154,17 @@ impl Ctx {
             Want::Seq(1),
         );
         let d = |seq: u64| {
+            // Full list 4 holds holder 2; delta 5 adds holder 1, and delta 6 repeats it.
+            let base: &[(SubjectId, u64)] = if seq <= 5 {
+                &[(self.s2, T0)]
+            } else {
+                &[(self.s2, T0), (self.s1, T0)]
+            };
             revocations(
                 keys::ISSUER_SEED,
                 RevocationKind::Delta,
                 info(seq, T0 - 5 * H + seq, T0 + D),
+                base,
                 &[(self.s1, T0)],
             )
         };
@@ -960,6 +1173,7 @@ impl Ctx {
                 keys::ISSUER_SEED,
                 RevocationKind::Full,
                 info(seq, T0 - 5 * H + seq, T0 + D),
+                &[],
                 &[(self.s2, T0)],
             )
         };
@@ -972,7 +1186,7 @@ impl Ctx {
         s.state("nothing held", Some(1), None, 0);
         s.restore(
             "restore a checkpoint with revocation sequence 5 (as after a restart)",
-            &checkpoint_bytes(0, 1, 5),
+            &checkpoint_bytes(0, (1, 0), (5, 0)),
             "ok",
         );
         s.verify(
@@ -1000,10 +1214,15 @@ impl Ctx {
         s.state("state", Some(1), Some(6), 2);
         s.restore(
             "restore an older checkpoint: lowers nothing",
-            &checkpoint_bytes(0, 0, 0),
+            &checkpoint_bytes(0, (0, 0), (0, 0)),
             "ok",
         );
-        s.checkpoint("checkpoint", T0 - 5 * H + 6, 1, 6);
+        s.checkpoint(
+            "checkpoint",
+            T0 - 5 * H + 6,
+            (1, T0 - 2 * D),
+            (6, T0 - 5 * H + 6),
+        );
         Ok(s.done())
     }
 
@@ -1062,6 +1281,7 @@ impl Ctx {
             RevocationKind::Full,
             info(1, T0, T0 + D),
             &[],
+            &[],
         )?;
         s.revs(
             "revocation list by the compromised key, issued before C",
@@ -1080,11 +1300,17 @@ impl Ctx {
              revoked token reports bad_signature or expired.",
         );
         s.trust("trust list", &self.tl1()?, Want::Seq(1));
+        // Holder 1's time after each list: T0, then T + 2 h (delta 2), kept by delta 3.
         let rl = |seq: u64, kind, issued: u64, before: u64| {
+            let base: &[(SubjectId, u64)] = match seq {
+                2 => &[(self.s1, T0)],
+                _ => &[(self.s1, T0 + 2 * H)],
+            };
             revocations(
                 keys::ISSUER_SEED,
                 kind,
                 info(seq, issued, issued + D),
+                base,
                 &[(self.s1, before)],
             )
         };
@@ -1176,6 +1402,7 @@ impl Ctx {
                 keys::ISSUER_SEED,
                 kind,
                 info(seq, issued, nub),
+                &[(self.s2, T0 - 10 * D)],
                 &[(self.s2, T0 - 10 * D)],
             )
         };
@@ -1313,29 +1540,30 @@ impl Ctx {
             T0 + H - SKEW,
             Want::Valid,
         );
-        s.checkpoint("checkpoint", T0 + H, 1, 0);
+        s.checkpoint("checkpoint", T0 + H, (1, T0), (0, 0));
         let rl = revocations(
             keys::ISSUER_SEED,
             RevocationKind::Full,
             info(1, T0 + 2 * H, T0 + D),
             &[],
+            &[],
         )?;
         s.revs("revocation list issued at T0 + 2 h", &rl, Want::Seq(1));
         s.verify("at T0 + 1 h", &t, T0 + H, by("clock_behind", H));
-        s.checkpoint("checkpoint", T0 + 2 * H, 1, 1);
+        s.checkpoint("checkpoint", T0 + 2 * H, (1, T0), (1, T0 + 2 * H));
         s.restart("restart");
         s.verify("fresh store, no trust list", &t, T0, err("unknown_key"));
         s.restore(
             "not a checkpoint (27 bytes)",
-            &checkpoint_bytes(T0 + 2 * H, 1, 1)[..27],
+            &checkpoint_bytes(T0 + 2 * H, (1, T0), (1, T0 + 2 * H))[..27],
             "invalid_checkpoint",
         );
-        let mut bad = checkpoint_bytes(T0 + 2 * H, 1, 1);
+        let mut bad = checkpoint_bytes(T0 + 2 * H, (1, T0), (1, T0 + 2 * H));
         bad[0] = b'X';
         s.restore("not a checkpoint (magic)", &bad, "invalid_checkpoint");
         s.restore(
             "the saved checkpoint",
-            &checkpoint_bytes(T0 + 2 * H, 1, 1),
+            &checkpoint_bytes(T0 + 2 * H, (1, T0), (1, T0 + 2 * H)),
             "ok",
         );
         s.verify(
@@ -1409,17 +1637,17 @@ impl Ctx {
         s.trust(
             "sequence 0",
             &mutate(&|b| put_u64(b, 9, 0)),
-            err("list_invalid"),
+            err("list_zero_sequence"),
         );
         s.trust(
             "next_update_by = issued_at",
             &mutate(&|b| put_u64(b, 25, T0)),
-            err("list_invalid"),
+            err("list_next_update_not_after_issue"),
         );
         s.trust(
             "key count 1025 (more than 1024), input short too",
             &mutate(&|b| b[33..35].copy_from_slice(&1025u16.to_le_bytes())),
-            err("list_invalid"),
+            err("list_too_many_keys"),
         );
         s.trust(
             "key count 3 with 2 entries",
@@ -1434,27 +1662,27 @@ impl Ctx {
         s.trust(
             "key id does not match the public key",
             &mutate(&|b| b[35] ^= 0x01),
-            err("list_invalid"),
+            err("list_key_id_mismatch"),
         );
         s.trust(
             "empty signing window (from = until)",
             &mutate(&|b| put_u64(b, 35 + 44, T0 - 30 * D)),
-            err("list_invalid"),
+            err("list_empty_signing_window"),
         );
         s.trust(
             "empty acceptance window (from > until)",
             &mutate(&|b| put_u64(b, 35 + 60, T0 - 31 * D)),
-            err("list_invalid"),
+            err("list_empty_acceptance_window"),
         );
         s.trust(
             "unknown key state 3",
             &mutate(&|b| b[35 + 68] = 3),
-            err("list_invalid"),
+            err("list_unknown_key_state"),
         );
         s.trust(
             "compromise time on an active key",
             &mutate(&|b| put_u64(b, 35 + 69, T0)),
-            err("list_invalid"),
+            err("list_stray_compromise_time"),
         );
         s.trust(
             "entries in descending order",
@@ -1463,7 +1691,7 @@ impl Ctx {
                 b[35..112].copy_from_slice(&c);
                 b[112..189].copy_from_slice(&a);
             }),
-            err("list_invalid"),
+            err("list_keys_out_of_order"),
         );
         s.trust(
             "the same key twice",
@@ -1471,7 +1699,7 @@ impl Ctx {
                 let a = b[35..112].to_vec();
                 b[112..189].copy_from_slice(&a);
             }),
-            err("list_invalid"),
+            err("list_keys_out_of_order"),
         );
         s.trust(
             "signature cut by one byte",
@@ -1527,9 +1755,8 @@ impl Ctx {
         } else {
             (self.s2, self.s1)
         };
-        let mk = |kind| {
-            encode_revocation_list(
-                kind,
+        let mk = || {
+            encode_full_revocation_list(
                 signer,
                 &info(2, T0 - H, T0 + D),
                 &[
@@ -1545,7 +1772,7 @@ impl Ctx {
             )
             .map_err(fail("encode"))
         };
-        let body = mk(RevocationKind::Full)?;
+        let body = mk()?;
         let good = resign(keys::ISSUER_SEED, REVOCATION_LIST_DOMAIN, &body);
         let mutate = |f: &dyn Fn(&mut Vec<u8>)| {
             let mut b = body.clone();
@@ -1561,12 +1788,12 @@ impl Ctx {
             &mutate(&|b| b[4] = 0),
             err("list_unsupported_version"),
         );
-        s.revs("kind 2", &mutate(&|b| b[5] = 2), err("list_invalid"));
+        s.revs("kind 2", &mutate(&|b| b[5] = 2), err("list_unknown_kind"));
         s.revs("cut inside the header", &good[..30], err("list_truncated"));
         s.revs(
             "sequence 0",
             &mutate(&|b| put_u64(b, 10, 0)),
-            err("list_invalid"),
+            err("list_zero_sequence"),
         );
         s.revs(
             "a delta with sequence 1",
@@ -1574,34 +1801,49 @@ impl Ctx {
                 b[5] = 1;
                 put_u64(b, 10, 1);
             }),
-            err("list_invalid"),
+            err("list_delta_sequence_one"),
         );
         s.revs(
             "next_update_by before issued_at",
             &mutate(&|b| put_u64(b, 26, T0 - 2 * H)),
-            err("list_invalid"),
+            err("list_next_update_not_after_issue"),
         );
         s.revs(
-            "entry count 2^32 - 1",
-            &mutate(&|b| b[34..38].copy_from_slice(&u32::MAX.to_le_bytes())),
+            "a full list naming a base state",
+            &mutate(&|b| b[66] = 1),
+            err("list_base_state_on_full"),
+        );
+        s.revs(
+            "entry count 2^24 + 1 (refused from the header)",
+            &mutate(&|b| b[98..102].copy_from_slice(&((1u32 << 24) + 1).to_le_bytes())),
+            err("list_too_many_entries"),
+        );
+        s.revs(
+            "entry count 2^24",
+            &mutate(&|b| b[98..102].copy_from_slice(&(1u32 << 24).to_le_bytes())),
             err("list_truncated"),
         );
         s.revs(
             "subjects in descending order",
             &mutate(&|b| {
-                let (a, c) = (b[38..54].to_vec(), b[54..70].to_vec());
-                b[38..54].copy_from_slice(&c);
-                b[54..70].copy_from_slice(&a);
+                let (a, c) = (b[102..118].to_vec(), b[118..134].to_vec());
+                b[102..118].copy_from_slice(&c);
+                b[118..134].copy_from_slice(&a);
             }),
-            err("list_invalid"),
+            err("list_subjects_out_of_order"),
         );
         s.revs(
             "the same subject twice",
             &mutate(&|b| {
-                let a = b[38..54].to_vec();
-                b[54..70].copy_from_slice(&a);
+                let a = b[102..118].to_vec();
+                b[118..134].copy_from_slice(&a);
             }),
-            err("list_invalid"),
+            err("list_subjects_out_of_order"),
+        );
+        s.revs(
+            "a full list whose state id is not that of its entries",
+            &mutate(&|b| b[34] ^= 1),
+            err("list_state_mismatch"),
         );
         s.revs(
             "signature cut by one byte",
@@ -1636,8 +1878,8 @@ fn run_step(
         Err(e) => error_fields(&e),
     };
     match op {
-        Op::LoadTrustList(b) => load(store.load_trust_list(b)),
-        Op::LoadRevocations(b) => load(store.load_revocations(b)),
+        Op::LoadTrustList(b, now) => load(store.load_trust_list(b, ts(*now))),
+        Op::LoadRevocations(b, now) => load(store.load_revocations(b, ts(*now))),
         Op::Verify {
             tok,
             now,
@@ -1752,13 +1994,19 @@ pub(crate) fn scenarios() -> Result<Vec<Scenario>, String> {
 fn step_json(step: &Step) -> Json {
     let mut fields: Vec<(&'static str, Json)> = Vec::new();
     let (op, inputs): (&str, Vec<(&'static str, Json)>) = match &step.op {
-        Op::LoadTrustList(b) => (
+        Op::LoadTrustList(b, now) => (
             "load_trust_list",
-            vec![("list_hex", Json::str(hex::encode(b)))],
+            vec![
+                ("list_hex", Json::str(hex::encode(b))),
+                ("now_unix", Json::Int(*now)),
+            ],
         ),
-        Op::LoadRevocations(b) => (
+        Op::LoadRevocations(b, now) => (
             "load_revocations",
-            vec![("list_hex", Json::str(hex::encode(b)))],
+            vec![
+                ("list_hex", Json::str(hex::encode(b))),
+                ("now_unix", Json::Int(*now)),
+            ],
         ),
         Op::Verify {
             tok,

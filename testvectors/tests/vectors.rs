@@ -648,6 +648,7 @@ fn error_outcome(e: &Error) -> Value {
             v["required"] = json!(required);
         }
         Error::Revoked { before } => v["before_unix"] = json!(before.unix()),
+        Error::ListFromFuture { issued_at, .. } => v["issued_at_unix"] = json!(issued_at.unix()),
         Error::KeyCompromised { since, .. } => v["since_unix"] = json!(since.unix()),
         _ => {}
     }
@@ -717,8 +718,14 @@ fn expected_outcome(step: &Value) -> Value {
 fn run_trust_step(scenario: &Value, store: &mut TrustStore, step: &Value) -> Value {
     let hex_of = |k: &str| hex::decode(step[k].as_str().expect("hex")).expect("valid hex");
     match step["op"].as_str().expect("op") {
-        "load_trust_list" => list_outcome(store.load_trust_list(&hex_of("list_hex"))),
-        "load_revocations" => list_outcome(store.load_revocations(&hex_of("list_hex"))),
+        "load_trust_list" => {
+            let now = Timestamp::from_unix(u64_of(&step["now_unix"]));
+            list_outcome(store.load_trust_list(&hex_of("list_hex"), now))
+        }
+        "load_revocations" => {
+            let now = Timestamp::from_unix(u64_of(&step["now_unix"]));
+            list_outcome(store.load_revocations(&hex_of("list_hex"), now))
+        }
         "verify" => {
             let now = Timestamp::from_unix(u64_of(&step["now_unix"]));
             assert_eq!(step["now"].as_str(), Some(now.to_string().as_str()));
@@ -804,8 +811,24 @@ fn every_trust_scenario_runs_as_expected_step_by_step() {
         "list_truncated",
         "list_wrong_magic",
         "list_unsupported_version",
-        "list_invalid",
+        "list_unknown_kind",
+        "list_zero_sequence",
+        "list_next_update_not_after_issue",
+        "list_delta_sequence_one",
+        "list_base_state_on_full",
+        "list_too_many_keys",
+        "list_too_many_entries",
+        "list_key_id_mismatch",
+        "list_empty_signing_window",
+        "list_empty_acceptance_window",
+        "list_stray_compromise_time",
+        "list_unknown_key_state",
+        "list_keys_out_of_order",
+        "list_subjects_out_of_order",
+        "list_state_mismatch",
         "list_trailing_bytes",
+        "list_from_future",
+        "delta_wrong_base",
     ] {
         assert!(codes.contains(code), "no trust step expects {code}");
     }

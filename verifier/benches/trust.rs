@@ -31,13 +31,15 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use qrseal_core::lists::{
-    KeyEntry, ListInfo, REVOCATION_ENTRY_LEN, REVOCATION_LIST_DOMAIN, Revocation, RevocationKind,
-    RevocationList,
+    KeyEntry, ListInfo, REVOCATION_ENTRY_LEN, REVOCATION_LIST_DOMAIN, Revocation, RevocationList,
+    RevocationStateId,
 };
 use qrseal_core::{
     Colour, Date, DisplayHint, SubjectId, TestRecord, TestResult, Timestamp, Vaccination,
 };
-use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+use qrseal_issuer::publish::{
+    new_key_entry, sign_full_revocations, sign_revocation_delta, sign_trust_list,
+};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
 use qrseal_verifier::{TrustStore, TrustedKey};
 use sha2::{Digest, Sha512};
@@ -131,13 +133,18 @@ fn build() -> Fixture {
 
     let mut rng = Rng(20_261_121);
     let entries: Vec<Revocation> = (0..ENTRIES).map(|_| rng.revocation()).collect();
-    let full = sign_revocations(issuer.key(), RevocationKind::Full, &info(1), &entries).unwrap();
+    let full = sign_full_revocations(issuer.key(), &info(1), &entries).unwrap();
     let delta_entries: Vec<Revocation> = (0..DELTA_ENTRIES).map(|_| rng.revocation()).collect();
-    let delta = sign_revocations(
+    let base_state = RevocationList::parse(&full).unwrap().state;
+    let merged = [&entries[..], &delta_entries[..]].concat();
+    let merged_state =
+        RevocationStateId::of_entries(&qrseal_core::lists::canonical_revocations(&merged).unwrap());
+    let delta = sign_revocation_delta(
         issuer.key(),
-        RevocationKind::Delta,
         &info(2),
         &delta_entries,
+        base_state,
+        merged_state,
     )
     .unwrap();
     let hits = entries[..PROBES].iter().map(|e| e.subject).collect();
@@ -145,9 +152,9 @@ fn build() -> Fixture {
 
     let empty = TrustStore::new(TrustedKey::from_bytes(&root.public_key()).unwrap());
     let mut trusted = empty.clone();
-    trusted.load_trust_list(&trust_list).unwrap();
+    trusted.load_trust_list(&trust_list, now()).unwrap();
     let mut loaded = trusted.clone();
-    loaded.load_revocations(&full).unwrap();
+    loaded.load_revocations(&full, now()).unwrap();
     assert_eq!(loaded.revoked_count(), ENTRIES);
 
     // A full-size token (every field, a 16-byte display hint) for a subject not revoked.
@@ -218,7 +225,7 @@ fn load(c: &mut Criterion) {
         b.iter_batched(
             || f.empty.clone(),
             |mut s| {
-                s.load_trust_list(black_box(&f.trust_list)).unwrap();
+                s.load_trust_list(black_box(&f.trust_list), now()).unwrap();
                 s
             },
             BatchSize::SmallInput,
@@ -228,7 +235,7 @@ fn load(c: &mut Criterion) {
         b.iter_batched(
             || f.trusted.clone(),
             |mut s| {
-                s.load_revocations(black_box(&f.full)).unwrap();
+                s.load_revocations(black_box(&f.full), now()).unwrap();
                 s
             },
             BatchSize::PerIteration,
@@ -238,7 +245,7 @@ fn load(c: &mut Criterion) {
         b.iter_batched(
             || f.loaded.clone(),
             |mut s| {
-                s.load_revocations(black_box(&f.delta)).unwrap();
+                s.load_revocations(black_box(&f.delta), now()).unwrap();
                 s
             },
             BatchSize::PerIteration,

@@ -143,6 +143,24 @@ pub enum Error {
         /// The delta's sequence number.
         got: u64,
     },
+    /// A list is signed at a time beyond the caller's clock plus the skew: refused, so that
+    /// neither a publisher's fast clock nor a list dated years ahead can raise the clock
+    /// floor. Nothing was changed.
+    #[error("list is signed at {issued_at}, after the time now ({now}) plus the clock skew")]
+    ListFromFuture {
+        /// When the list says it was signed.
+        issued_at: Timestamp,
+        /// The caller's clock.
+        now: Timestamp,
+    },
+    /// A revocation delta with the next sequence number that applies to another revocation
+    /// set than the one held (another branch of the publisher's history, after a crash).
+    /// Load the newest full list instead. Nothing was changed.
+    #[error("revocation delta {got} applies to another revocation set than the one held")]
+    DeltaWrongBase {
+        /// The delta's sequence number.
+        got: u64,
+    },
 }
 
 impl Error {
@@ -176,6 +194,8 @@ impl Error {
             Error::Backdated { .. } => "backdated_list",
             Error::DeltaGap { .. } => "delta_gap",
             Error::DeltaOutOfOrder { .. } => "delta_out_of_order",
+            Error::ListFromFuture { .. } => "list_from_future",
+            Error::DeltaWrongBase { .. } => "delta_wrong_base",
         }
     }
 }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use qrseal_core::lists::{
     KeyEntry, ListInfo, Revocation, RevocationKind, RevocationList, TrustList,
-    encode_revocation_list, encode_trust_list,
+    encode_full_revocation_list, encode_revocation_delta, encode_trust_list,
 };
 use qrseal_core::{
     Claims, Colour, Date, MAX_BODY_LEN, MAX_TOKEN_LEN, SubjectId, TestRecord, TestResult,
@@ -194,7 +194,8 @@ pub fn trust_list(data: &[u8]) {
 }
 
 /// Revocation-list parsing: a list that parses is the canonical encoding of its header and
-/// entries (`encode_revocation_list`, then the signature), and no proper prefix of it parses.
+/// entries (`encode_full_revocation_list` or `encode_revocation_delta`, then the signature),
+/// and no proper prefix of it parses.
 pub fn revocation_list(data: &[u8]) {
     let Ok(list) = RevocationList::parse(data) else {
         return;
@@ -203,7 +204,13 @@ pub fn revocation_list(data: &[u8]) {
     assert_eq!(entries.len(), list.len());
     assert_eq!(list.raw_entries().len(), list.len());
     assert_eq!(entries.is_empty(), list.is_empty());
-    let mut again = match encode_revocation_list(list.kind, list.signer, &list.info, &entries) {
+    let encoded = match (list.kind, list.base_state) {
+        (RevocationKind::Delta, Some(base)) => {
+            encode_revocation_delta(list.signer, &list.info, &entries, base, list.state)
+        }
+        _ => encode_full_revocation_list(list.signer, &list.info, &entries),
+    };
+    let mut again = match encoded {
         Ok(body) => body,
         Err(e) => panic!("a parsed revocation list does not re-encode: {e}"),
     };
@@ -246,7 +253,7 @@ fn snapshot(store: &TrustStore) -> Snapshot {
 /// [`TRUST_STORE_MAX_STEPS`] steps. Each step is an op byte, a u16 little-endian length and
 /// that many bytes (fewer if the input ends). The op's low two bits pick the step (0: load a
 /// trust list, 1: load a revocation list, 2: verify the bytes as a token, in QR text form,
-/// 3: restore the bytes as a checkpoint); its upper six bits set the clock for a
+/// 3: restore the bytes as a checkpoint); its upper six bits set the clock for a load or a
 /// verification, `2026-11-20T00:00:00Z` plus that many hours (32: the seeds' `NOW`).
 ///
 /// Invariants: a failed step changes nothing (checkpoint, revoked count, list headers); a
@@ -271,15 +278,13 @@ pub fn trust_store(data: &[u8]) {
         let (chunk, next) = tail.split_at(len);
         rest = next;
         let before = snapshot(&store);
+        let now = NOW
+            .saturating_sub(32 * 3600)
+            .saturating_add(u64::from(op >> 2) * 3600);
         match op & 3 {
-            0 => trust_store_trust_list(&mut store, &before, chunk),
-            1 => trust_store_revocations(&mut store, &before, chunk),
-            2 => {
-                let now = NOW
-                    .saturating_sub(32 * 3600)
-                    .saturating_add(u64::from(op >> 2) * 3600);
-                trust_store_verify(&mut store, &before, chunk, now);
-            }
+            0 => trust_store_trust_list(&mut store, &before, chunk, now),
+            1 => trust_store_revocations(&mut store, &before, chunk, now),
+            2 => trust_store_verify(&mut store, &before, chunk, now),
             _ => trust_store_restore(&mut store, &before, chunk),
         }
     }
@@ -291,8 +296,8 @@ fn assert_floor_raised(store: &TrustStore, before: &Snapshot, info: &ListInfo) {
     assert_eq!(floor, before.checkpoint.clock_floor.max(info.issued_at));
 }
 
-fn trust_store_trust_list(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) {
-    match store.load_trust_list(chunk) {
+fn trust_store_trust_list(store: &mut TrustStore, before: &Snapshot, chunk: &[u8], now: Timestamp) {
+    match store.load_trust_list(chunk, now) {
         Err(_) => assert_eq!(&snapshot(store), before, "a failed load changes nothing"),
         Ok(info) => {
             let after = snapshot(store);
@@ -316,8 +321,13 @@ fn trust_store_trust_list(store: &mut TrustStore, before: &Snapshot, chunk: &[u8
     }
 }
 
-fn trust_store_revocations(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) {
-    let info = match store.load_revocations(chunk) {
+fn trust_store_revocations(
+    store: &mut TrustStore,
+    before: &Snapshot,
+    chunk: &[u8],
+    now: Timestamp,
+) {
+    let info = match store.load_revocations(chunk, now) {
         Err(_) => {
             assert_eq!(&snapshot(store), before, "a failed load changes nothing");
             return;
@@ -381,9 +391,10 @@ fn trust_store_verify(store: &mut TrustStore, before: &Snapshot, chunk: &[u8], n
             let floor = before.checkpoint.clock_floor.max(claims.issued_at);
             assert_eq!(after.checkpoint.clock_floor, floor);
             let unchanged = Snapshot {
-                checkpoint: Checkpoint {
-                    clock_floor: floor,
-                    ..before.checkpoint
+                checkpoint: {
+                    let mut cp = before.checkpoint;
+                    cp.clock_floor = floor;
+                    cp
                 },
                 ..*before
             };
@@ -433,16 +444,39 @@ fn trust_store_restore(store: &mut TrustStore, before: &Snapshot, chunk: &[u8]) 
     store.restore(&saved);
     let after = snapshot(store);
     let b = before.checkpoint;
-    assert_eq!(
-        after.checkpoint,
-        Checkpoint {
-            clock_floor: b.clock_floor.max(saved.clock_floor),
-            trust_list_sequence: b.trust_list_sequence.max(saved.trust_list_sequence),
-            revocation_sequence: b.revocation_sequence.max(saved.revocation_sequence),
-        }
-    );
+    assert_eq!(after.checkpoint, restored(&b, &saved));
     assert_eq!(
         (after.revoked, after.trust, after.revocations),
         (before.revoked, before.trust, before.revocations)
     );
+}
+
+/// What restoring `saved` over `b` gives, field by field: the clock floor the larger, and
+/// for each kind of list the (sequence, issue time) pair with the larger sequence (on a tie,
+/// the later time).
+fn restored(b: &Checkpoint, saved: &Checkpoint) -> Checkpoint {
+    let pair = |s1: u64, t1: Timestamp, s2: u64, t2: Timestamp| match s1.cmp(&s2) {
+        core::cmp::Ordering::Less => (s2, t2),
+        core::cmp::Ordering::Greater => (s1, t1),
+        core::cmp::Ordering::Equal => (s1, t1.max(t2)),
+    };
+    let (trust_list_sequence, trust_list_issued_at) = pair(
+        b.trust_list_sequence,
+        b.trust_list_issued_at,
+        saved.trust_list_sequence,
+        saved.trust_list_issued_at,
+    );
+    let (revocation_sequence, revocation_issued_at) = pair(
+        b.revocation_sequence,
+        b.revocation_issued_at,
+        saved.revocation_sequence,
+        saved.revocation_issued_at,
+    );
+    Checkpoint {
+        clock_floor: b.clock_floor.max(saved.clock_floor),
+        trust_list_sequence,
+        trust_list_issued_at,
+        revocation_sequence,
+        revocation_issued_at,
+    }
 }

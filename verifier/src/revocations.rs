@@ -4,17 +4,21 @@
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use qrseal_core::lists::{ListInfo, REVOCATION_ENTRY_LEN, Revocation};
+use qrseal_core::lists::{ListInfo, REVOCATION_ENTRY_LEN, Revocation, RevocationStateId};
 use qrseal_core::{SUBJECT_LEN, SubjectId, Timestamp};
 
 type Entry = [u8; REVOCATION_ENTRY_LEN];
 
 /// Entries sorted by subject (unique), and for every value of the subject's first
-/// `prefix_bits` bits the index of the first entry at or above it.
+/// `prefix_bits` bits the index of the first entry at or above it. The entries are kept as
+/// one flat byte vector so that a list read into memory can become the set in place
+/// ([`RevocationSet::from_list_buffer`]), with no second copy of a large list.
 #[derive(Clone, Debug)]
 pub(crate) struct RevocationSet {
     pub(crate) info: ListInfo,
-    entries: Vec<Entry>,
+    /// The state id the list applied last says the set has.
+    pub(crate) state: RevocationStateId,
+    entries: Vec<u8>,
     prefix_bits: u32,
     index: Vec<u32>,
 }
@@ -27,11 +31,44 @@ fn prefix(subject: &[u8], bits: u32) -> usize {
 }
 
 impl RevocationSet {
-    /// A set holding `entries`, which must be sorted by subject with no subject twice (the
-    /// list parser checks that).
-    pub(crate) fn new(info: ListInfo, entries: Vec<Entry>) -> RevocationSet {
+    /// A set holding `entries` (whole 16-byte entries), which must be sorted by subject
+    /// with no subject twice (the list parser checks that).
+    pub(crate) fn new(info: ListInfo, state: RevocationStateId, entries: Vec<u8>) -> RevocationSet {
+        let mut set = RevocationSet {
+            info,
+            state,
+            entries,
+            prefix_bits: 0,
+            index: Vec::new(),
+        };
+        set.build_index();
+        set
+    }
+
+    /// The set held in a buffer that holds a whole revocation list whose entries are at
+    /// `entries` (a range the list parser checked): the entries are moved to the front of
+    /// the buffer and the rest dropped, so the set costs no second copy of the list.
+    pub(crate) fn from_list_buffer(
+        info: ListInfo,
+        state: RevocationStateId,
+        mut buffer: Vec<u8>,
+        entries: core::ops::Range<usize>,
+    ) -> RevocationSet {
+        let len = entries.len();
+        buffer.copy_within(entries, 0);
+        buffer.truncate(len);
+        RevocationSet::new(info, state, buffer)
+    }
+
+    fn entries(&self) -> &[Entry] {
+        // Built from whole entries only, so the remainder is empty.
+        self.entries.as_chunks::<REVOCATION_ENTRY_LEN>().0
+    }
+
+    fn build_index(&mut self) {
         // About eight entries a bucket, and at most 2^16 buckets (256 KiB, a quarter of a
         // byte an entry at a million entries).
+        let entries = self.entries.as_chunks::<REVOCATION_ENTRY_LEN>().0;
         let n = entries.len();
         let prefix_bits = (usize::BITS - n.leading_zeros()).saturating_sub(3).min(16);
         let buckets = 1usize << prefix_bits;
@@ -45,22 +82,18 @@ impl RevocationSet {
             index.push(u32::try_from(at).unwrap_or(u32::MAX));
         }
         index.push(u32::try_from(n).unwrap_or(u32::MAX));
-        RevocationSet {
-            info,
-            entries,
-            prefix_bits,
-            index,
-        }
+        self.prefix_bits = prefix_bits;
+        self.index = index;
     }
 
     /// How many subjects are revoked.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() / REVOCATION_ENTRY_LEN
     }
 
     /// Bytes held on the heap, for the memory budget.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * REVOCATION_ENTRY_LEN + self.index.capacity() * 4
+        self.entries.capacity() + self.index.capacity() * 4
     }
 
     /// The time before which `subject`'s tokens are revoked, if any. Never allocates.
@@ -68,7 +101,7 @@ impl RevocationSet {
         let b = prefix(&subject.0, self.prefix_bits);
         let lo = self.index.get(b).copied().unwrap_or(0) as usize;
         let hi = self.index.get(b + 1).copied().unwrap_or(0) as usize;
-        let bucket = self.entries.get(lo..hi)?;
+        let bucket = self.entries().get(lo..hi)?;
         let i = bucket
             .binary_search_by(|e| e[..SUBJECT_LEN].cmp(&subject.0[..]))
             .ok()?;
@@ -76,10 +109,17 @@ impl RevocationSet {
     }
 
     /// This set with a delta's entries merged in (a subject in both keeps the later time),
-    /// under the delta's header. `self` is left untouched; the caller swaps on success.
-    pub(crate) fn merged(&self, info: ListInfo, delta: &[Entry]) -> RevocationSet {
-        let mut out: Vec<Entry> = Vec::with_capacity(self.entries.len() + delta.len());
-        let (mut a, mut b) = (self.entries.iter().peekable(), delta.iter().peekable());
+    /// under the delta's header and state id. `self` is left untouched; the caller swaps on
+    /// success.
+    pub(crate) fn merged(
+        &self,
+        info: ListInfo,
+        state: RevocationStateId,
+        delta: &[Entry],
+    ) -> RevocationSet {
+        let mut out: Vec<u8> =
+            Vec::with_capacity(self.entries.len() + delta.len() * REVOCATION_ENTRY_LEN);
+        let (mut a, mut b) = (self.entries().iter().peekable(), delta.iter().peekable());
         loop {
             let next = match (a.peek(), b.peek()) {
                 (None, None) => break,
@@ -92,16 +132,16 @@ impl RevocationSet {
                         let later = if time(x) >= time(y) { *x } else { *y };
                         a.next();
                         b.next();
-                        out.push(*later);
+                        out.extend_from_slice(later);
                         continue;
                     }
                 },
             };
             if let Some(e) = next {
-                out.push(*e);
+                out.extend_from_slice(e);
             }
         }
-        RevocationSet::new(info, out)
+        RevocationSet::new(info, state, out)
     }
 }
 

@@ -4,8 +4,8 @@
 use alloc::vec::Vec;
 
 use qrseal_core::lists::{
-    ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationList, TRUST_LIST_DOMAIN, TrustList,
-    list_signed_message,
+    ListInfo, REVOCATION_ENTRY_LEN, REVOCATION_HEADER_LEN, REVOCATION_LIST_DOMAIN, RevocationKind,
+    RevocationList, RevocationStateId, TRUST_LIST_DOMAIN, TrustList, list_signed_message,
 };
 use qrseal_core::{Claims, SIGNATURE_LEN, SubjectId, Timestamp};
 
@@ -41,32 +41,52 @@ pub struct Verified {
     pub claims: Claims,
     /// Set when the trust data is stale: see [`Stale`].
     pub stale: Option<Stale>,
+    /// The header of the revocation data the token was checked against; `None` when the
+    /// store holds no revocation data, so the token was **not** checked for revocation
+    /// (SPEC 17.8). A caller that requires revocation checking must deny then.
+    pub revocations: Option<ListInfo>,
 }
 
 /// What a scanner keeps across restarts so that neither its clock nor its trust data can be
-/// wound back: the clock floor and the newest sequence numbers it has accepted.
+/// wound back: the clock floor, and for each kind of list the newest sequence accepted with
+/// that list's issue time (so that a list signed earlier, by a retired key, cannot replace
+/// newer data after a restart). Start from [`Checkpoint::default`] (nothing seen) or
+/// [`Checkpoint::from_bytes`]; fields may be added.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Checkpoint {
     /// The newest signed time seen.
     pub clock_floor: Timestamp,
     /// The newest trust-list sequence accepted (0: none).
     pub trust_list_sequence: u64,
+    /// The issue time of the trust list with that sequence (0: none).
+    pub trust_list_issued_at: Timestamp,
     /// The newest revocation sequence accepted (0: none).
     pub revocation_sequence: u64,
+    /// The issue time of the revocation data with that sequence (0: none).
+    pub revocation_issued_at: Timestamp,
 }
 
 impl Checkpoint {
     /// Length of [`Checkpoint::to_bytes`].
-    pub const LEN: usize = 4 + 3 * 8;
+    pub const LEN: usize = 4 + 5 * 8;
     const MAGIC: [u8; 4] = *b"QSCP";
 
-    /// `QSCP` then the three fields as u64 little-endian.
+    /// `QSCP`, then clock floor, trust-list sequence, its issue time, revocation sequence,
+    /// its issue time, each as u64 little-endian (SPEC 17.10).
     pub fn to_bytes(&self) -> [u8; Self::LEN] {
         let mut out = [0u8; Self::LEN];
         out[..4].copy_from_slice(&Self::MAGIC);
-        out[4..12].copy_from_slice(&self.clock_floor.unix().to_le_bytes());
-        out[12..20].copy_from_slice(&self.trust_list_sequence.to_le_bytes());
-        out[20..28].copy_from_slice(&self.revocation_sequence.to_le_bytes());
+        let fields = [
+            self.clock_floor.unix(),
+            self.trust_list_sequence,
+            self.trust_list_issued_at.unix(),
+            self.revocation_sequence,
+            self.revocation_issued_at.unix(),
+        ];
+        for (i, v) in fields.iter().enumerate() {
+            out[4 + 8 * i..12 + 8 * i].copy_from_slice(&v.to_le_bytes());
+        }
         out
     }
 
@@ -74,21 +94,47 @@ impl Checkpoint {
     pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint, Error> {
         let bytes: &[u8; Self::LEN] = bytes
             .try_into()
-            .map_err(|_| Error::InvalidCheckpoint("not 28 bytes"))?;
+            .map_err(|_| Error::InvalidCheckpoint("not 44 bytes"))?;
         if bytes[..4] != Self::MAGIC {
             return Err(Error::InvalidCheckpoint("does not start with QSCP"));
         }
-        let u = |at: usize| {
+        let u = |i: usize| {
             let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[at..at + 8]);
+            b.copy_from_slice(&bytes[4 + 8 * i..12 + 8 * i]);
             u64::from_le_bytes(b)
         };
         Ok(Checkpoint {
-            clock_floor: Timestamp::from_unix(u(4)),
-            trust_list_sequence: u(12),
-            revocation_sequence: u(20),
+            clock_floor: Timestamp::from_unix(u(0)),
+            trust_list_sequence: u(1),
+            trust_list_issued_at: Timestamp::from_unix(u(2)),
+            revocation_sequence: u(3),
+            revocation_issued_at: Timestamp::from_unix(u(4)),
         })
     }
+}
+
+/// Raises `(sequence, issued_at)` to `(got_seq, got_at)`: the pair with the higher sequence
+/// wins; on equal sequences the later issue time.
+fn raise_pair(seq: &mut u64, at: &mut Timestamp, got_seq: u64, got_at: Timestamp) {
+    if got_seq > *seq {
+        *seq = got_seq;
+        *at = got_at;
+    } else if got_seq == *seq {
+        *at = (*at).max(got_at);
+    }
+}
+
+/// A list at or above the checkpoint's sequence must not be signed earlier than the list the
+/// checkpoint recorded at that sequence: otherwise a key that may sign only in the past (a
+/// retired one) could replace newer data after a restart, when nothing is held in memory.
+fn backdated_against(cp_seq: u64, cp_at: Timestamp, got: ListInfo) -> Result<(), Error> {
+    if cp_seq != 0 && got.sequence >= cp_seq && got.issued_at < cp_at {
+        return Err(Error::Backdated {
+            held: cp_at,
+            got: got.issued_at,
+        });
+    }
+    Ok(())
 }
 
 /// Everything a scanner trusts, and the verifier built from it.
@@ -104,9 +150,9 @@ impl Checkpoint {
 /// [`TrustStore::restore`] carry the floor and the sequence numbers across restarts.
 ///
 /// ```
-/// use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
+/// use qrseal_core::lists::{ListInfo, Revocation};
 /// use qrseal_core::{Colour, Timestamp};
-/// use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+/// use qrseal_issuer::publish::{new_key_entry, sign_full_revocations, sign_trust_list};
 /// use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
 /// use qrseal_verifier::{Error, TrustStore, TrustedKey};
 ///
@@ -125,12 +171,12 @@ impl Checkpoint {
 /// // The holder's status worsens: every token issued before this instant is revoked.
 /// let later = now.saturating_add(60);
 /// let revoked = Revocation { subject, issued_before: later };
-/// let revocations = sign_revocations(issuer.key(), RevocationKind::Full, &info(1), &[revoked])?;
+/// let revocations = sign_full_revocations(issuer.key(), &info(1), &[revoked])?;
 ///
 /// // Scanner side: pins the root public key only.
 /// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?).with_grace(3600);
-/// store.load_trust_list(&trust_list)?;
-/// store.load_revocations(&revocations)?;
+/// store.load_trust_list(&trust_list, now)?;
+/// store.load_revocations(&revocations, now)?;
 /// assert_eq!(store.verify(&old.qr_text(), later), Err(Error::Revoked { before: later }));
 /// let refreshed = issuer.issue(&Status::new(subject, Colour::Red), later)?;
 /// assert_eq!(store.verify(&refreshed.qr_text(), later)?.claims.colour, Colour::Red);
@@ -214,6 +260,11 @@ impl TrustStore {
         self.revocations.as_ref()?.revoked_before(subject)
     }
 
+    /// The state id of the revocation set held (see [`RevocationStateId`]).
+    pub fn revocation_state(&self) -> Option<RevocationStateId> {
+        self.revocations.as_ref().map(|r| r.state)
+    }
+
     /// The clock floor and the newest sequence numbers accepted, to save across restarts.
     pub fn checkpoint(&self) -> Checkpoint {
         self.floor
@@ -225,18 +276,45 @@ impl TrustStore {
     /// since), and until it reaches the checkpoint's sequence [`TrustStore::verify`] refuses
     /// every token with [`Error::RevocationsBehind`], so that losing or rolling back the
     /// revocation files cannot let a revoked token through.
+    ///
+    /// The checkpoint also carries the issue times of the lists at its sequences: a list at
+    /// or above a restored sequence signed earlier than the list recorded there is refused
+    /// with [`Error::Backdated`].
     pub fn restore(&mut self, saved: &Checkpoint) {
         let f = &mut self.floor;
         f.clock_floor = f.clock_floor.max(saved.clock_floor);
-        f.trust_list_sequence = f.trust_list_sequence.max(saved.trust_list_sequence);
-        f.revocation_sequence = f.revocation_sequence.max(saved.revocation_sequence);
+        raise_pair(
+            &mut f.trust_list_sequence,
+            &mut f.trust_list_issued_at,
+            saved.trust_list_sequence,
+            saved.trust_list_issued_at,
+        );
+        raise_pair(
+            &mut f.revocation_sequence,
+            &mut f.revocation_issued_at,
+            saved.revocation_sequence,
+            saved.revocation_issued_at,
+        );
     }
 
-    /// Installs a trust list: it must name the pinned root, its signature must verify, its
+    /// Refuses a list signed after `now` plus the clock skew: its time must not reach the
+    /// clock floor.
+    fn not_from_future(&self, info: ListInfo, now: Timestamp) -> Result<(), Error> {
+        if info.issued_at > now.saturating_add(self.verifier.skew_secs()) {
+            return Err(Error::ListFromFuture {
+                issued_at: info.issued_at,
+                now,
+            });
+        }
+        Ok(())
+    }
+
+    /// Installs a trust list at `now` (the caller's clock): it must name the pinned root,
+    /// its signature must verify, it must not be signed after `now` plus the clock skew, its
     /// sequence must not be lower than any accepted before, and it must not be signed at an
-    /// earlier time than the list held. Its keys replace the
-    /// previous list's. Returns the list's header.
-    pub fn load_trust_list(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
+    /// earlier time than the list held or the list a restored checkpoint recorded. Its keys
+    /// replace the previous list's. Returns the list's header. SPEC 17.9, steps T1 to T6.
+    pub fn load_trust_list(&mut self, bytes: &[u8], now: Timestamp) -> Result<ListInfo, Error> {
         let list = TrustList::parse(bytes)?;
         if list.root_key_id != self.root.key_id() {
             return Err(Error::WrongRoot(list.root_key_id));
@@ -244,6 +322,7 @@ impl TrustStore {
         if !signed_by(&self.root, TRUST_LIST_DOMAIN, list.body, list.signature) {
             return Err(Error::ForgedList);
         }
+        self.not_from_future(list.info, now)?;
         let held = self.floor.trust_list_sequence;
         if list.info.sequence < held {
             return Err(Error::Rollback {
@@ -254,6 +333,7 @@ impl TrustStore {
         if let Some(held) = self.trust {
             backdated(held, list.info)?;
         }
+        backdated_against(held, self.floor.trust_list_issued_at, list.info)?;
         let keys = list
             .keys()
             .map(|entry| TrustedKey::from_entry(&entry))
@@ -261,17 +341,66 @@ impl TrustStore {
         let skew = self.verifier.skew_secs();
         self.verifier = Verifier::new(keys).with_clock_skew(skew);
         self.trust = Some(list.info);
-        self.floor.trust_list_sequence = list.info.sequence;
+        let f = &mut self.floor;
+        raise_pair(
+            &mut f.trust_list_sequence,
+            &mut f.trust_list_issued_at,
+            list.info.sequence,
+            list.info.issued_at,
+        );
         self.raise_floor(list.info.issued_at);
         Ok(list.info)
     }
 
-    /// Installs a full revocation list or applies a delta. The signer must be a key of the
-    /// trust list held, never compromised, whose signing window holds the list's issue time;
-    /// the signature must verify. A full list must not be older than the revocation data
-    /// loaded; a delta must carry exactly the next sequence; and neither may be signed at an
-    /// earlier time than the data held ([`Error::Backdated`]). Returns the list's header.
-    pub fn load_revocations(&mut self, bytes: &[u8]) -> Result<ListInfo, Error> {
+    /// Installs a full revocation list or applies a delta at `now` (the caller's clock). The
+    /// signer must be a key of the trust list held, never compromised, whose signing window
+    /// holds the list's issue time; the signature must verify; the list must not be signed
+    /// after `now` plus the clock skew. A full list must not be older than the revocation
+    /// data loaded; a delta must carry exactly the next sequence and name the state of the
+    /// set held as its base ([`Error::DeltaWrongBase`]); and neither may be signed at an
+    /// earlier time than the data held or the data a restored checkpoint recorded at its
+    /// sequence ([`Error::Backdated`]). Returns the list's header. SPEC 17.9, R1 to R6.
+    pub fn load_revocations(&mut self, bytes: &[u8], now: Timestamp) -> Result<ListInfo, Error> {
+        let (list, next) = self.check_revocations(bytes, now)?;
+        let next = match next {
+            Some(merged) => merged,
+            None => RevocationSet::new(
+                list.info,
+                list.state,
+                list.raw_entries().as_flattened().to_vec(),
+            ),
+        };
+        Ok(self.install_revocations(next))
+    }
+
+    /// [`TrustStore::load_revocations`] for a list the caller holds in a buffer it gives
+    /// away: a full list becomes the revocation set in place, so loading a large list costs
+    /// its size once, not twice.
+    pub fn load_revocations_owned(
+        &mut self,
+        bytes: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<ListInfo, Error> {
+        let (list, next) = self.check_revocations(&bytes, now)?;
+        let next = match next {
+            Some(merged) => merged,
+            None => {
+                let (info, state) = (list.info, list.state);
+                let start = REVOCATION_HEADER_LEN;
+                let range = start..start + list.raw_entries().len() * REVOCATION_ENTRY_LEN;
+                RevocationSet::from_list_buffer(info, state, bytes, range)
+            }
+        };
+        Ok(self.install_revocations(next))
+    }
+
+    /// Every check of a revocation load; for a delta also the merged set (`None` for a full
+    /// list, which the caller turns into the set).
+    fn check_revocations<'b>(
+        &self,
+        bytes: &'b [u8],
+        now: Timestamp,
+    ) -> Result<(RevocationList<'b>, Option<RevocationSet>), Error> {
         let list = RevocationList::parse(bytes)?;
         let signers = self.verifier.keys_for(list.signer);
         let allowed = signers.iter().filter(|k| {
@@ -292,6 +421,7 @@ impl TrustStore {
         if !verified {
             return Err(Error::ForgedList);
         }
+        self.not_from_future(list.info, now)?;
         // Measured against the data loaded, not a restored checkpoint's sequence: after a
         // restart a scanner reloads its full list and the deltas since, and only the end
         // state has to reach the checkpoint (verify refuses tokens until it does).
@@ -303,21 +433,43 @@ impl TrustStore {
             (RevocationKind::Delta, Some(_)) if got <= held => {
                 return Err(Error::DeltaOutOfOrder { held, got });
             }
-            (RevocationKind::Delta, Some(_)) if got == held + 1 => {}
+            (RevocationKind::Delta, Some(current)) if got == held + 1 => {
+                if list.base_state != Some(current.state) {
+                    return Err(Error::DeltaWrongBase { got });
+                }
+            }
             // A gap, or no full list to apply the delta to.
             (RevocationKind::Delta, _) => return Err(Error::DeltaGap { held, got }),
         }
         if let Some(current) = &self.revocations {
             backdated(current.info, list.info)?;
         }
-        let next = match (list.kind, &self.revocations) {
-            (RevocationKind::Delta, Some(current)) => current.merged(list.info, list.raw_entries()),
-            _ => RevocationSet::new(list.info, list.raw_entries().to_vec()),
+        backdated_against(
+            self.floor.revocation_sequence,
+            self.floor.revocation_issued_at,
+            list.info,
+        )?;
+        let merged = match (list.kind, &self.revocations) {
+            (RevocationKind::Delta, Some(current)) => {
+                Some(current.merged(list.info, list.state, list.raw_entries()))
+            }
+            _ => None,
         };
+        Ok((list, merged))
+    }
+
+    fn install_revocations(&mut self, next: RevocationSet) -> ListInfo {
+        let info = next.info;
         self.revocations = Some(next);
-        self.floor.revocation_sequence = self.floor.revocation_sequence.max(got);
-        self.raise_floor(list.info.issued_at);
-        Ok(list.info)
+        let f = &mut self.floor;
+        raise_pair(
+            &mut f.revocation_sequence,
+            &mut f.revocation_issued_at,
+            info.sequence,
+            info.issued_at,
+        );
+        self.raise_floor(info.issued_at);
+        info
     }
 
     fn raise_floor(&mut self, t: Timestamp) {
@@ -403,6 +555,7 @@ impl TrustStore {
         Ok(Verified {
             claims,
             stale: self.staleness(now),
+            revocations: self.revocations(),
         })
     }
 }

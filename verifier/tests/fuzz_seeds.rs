@@ -89,8 +89,11 @@ mod trust_seeds {
     use qrseal_core::lists::{
         KeyEntry, KeyState, ListInfo, Revocation, RevocationKind, RevocationList, TrustList, Window,
     };
+    use qrseal_core::lists::{RevocationStateId, canonical_revocations};
     use qrseal_core::{Colour, SubjectId, Timestamp};
-    use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+    use qrseal_issuer::publish::{
+        new_key_entry, sign_full_revocations, sign_revocation_delta, sign_trust_list,
+    };
     use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
     use qrseal_verifier::{Checkpoint, TrustStore, TrustedKey, fuzzing};
 
@@ -106,9 +109,10 @@ mod trust_seeds {
     const HOUR: u64 = 3600;
     const DAY: u64 = 24 * HOUR;
 
-    /// Step kinds of `fuzzing::trust_store` (the op byte's low two bits).
-    const TRUST: u8 = 0;
-    const REVOKE: u8 = 1;
+    /// Step kinds of `fuzzing::trust_store` (the op byte's low two bits), loading at `NOW`
+    /// (lists signed after the loading clock plus the skew are refused).
+    const TRUST: u8 = 32 << 2;
+    const REVOKE: u8 = 1 | (32 << 2);
     /// Verify at `NOW` (32 hours after the harness's base time).
     const VERIFY_NOW: u8 = 2 | (32 << 2);
     const RESTORE: u8 = 3;
@@ -137,13 +141,28 @@ mod trust_seeds {
         SubjectId([i.wrapping_mul(37); 12])
     }
 
+    fn state_of(entries: &[Revocation]) -> RevocationStateId {
+        RevocationStateId::of_entries(&canonical_revocations(entries).unwrap())
+    }
+
+    /// A full list (`base` ignored) or a delta applying to the set `base`.
     fn revocations(
         seed: [u8; 32],
         kind: RevocationKind,
         sequence: u64,
+        base: &[Revocation],
         entries: &[Revocation],
     ) -> Vec<u8> {
-        sign_revocations(&key(seed), kind, &info(sequence), entries).unwrap()
+        match kind {
+            RevocationKind::Full => {
+                sign_full_revocations(&key(seed), &info(sequence), entries).unwrap()
+            }
+            RevocationKind::Delta => {
+                let merged = [base, entries].concat();
+                let (b, st) = (state_of(base), state_of(&merged));
+                sign_revocation_delta(&key(seed), &info(sequence), entries, b, st).unwrap()
+            }
+        }
     }
 
     /// Every byte string the seeds are made of, by name.
@@ -205,23 +224,21 @@ mod trust_seeds {
         early.push(rev(holder, NOW - 30 * DAY));
         let mut late = others.clone();
         late.push(rev(holder, NOW));
-        let full_early = revocations(ISSUER_SEED, RevocationKind::Full, 1, &early);
-        let full_late = revocations(ISSUER_SEED, RevocationKind::Full, 1, &late);
-        let delta2 = revocations(
-            ISSUER_SEED,
-            RevocationKind::Delta,
-            2,
-            &[rev(holder, NOW), rev(subject(9), NOW)],
-        );
+        let full_early = revocations(ISSUER_SEED, RevocationKind::Full, 1, &[], &early);
+        let full_late = revocations(ISSUER_SEED, RevocationKind::Full, 1, &[], &late);
+        let added2 = [rev(holder, NOW), rev(subject(9), NOW)];
+        let delta2 = revocations(ISSUER_SEED, RevocationKind::Delta, 2, &early, &added2);
+        let after2 = [&early[..], &added2[..]].concat();
         let delta3 = revocations(
             ISSUER_SEED,
             RevocationKind::Delta,
             3,
+            &after2,
             &[rev(subject(1), NOW - 2 * DAY), rev(subject(10), NOW)],
         );
-        let delta3_empty = revocations(ISSUER_SEED, RevocationKind::Delta, 3, &[]);
-        let full_next = revocations(NEXT_SEED, RevocationKind::Full, 5, &others);
-        let full_unknown = revocations(UNKNOWN_SEED, RevocationKind::Full, 5, &others);
+        let delta3_empty = revocations(ISSUER_SEED, RevocationKind::Delta, 3, &after2, &[]);
+        let full_next = revocations(NEXT_SEED, RevocationKind::Full, 5, &[], &others);
+        let full_unknown = revocations(UNKNOWN_SEED, RevocationKind::Full, 5, &[], &others);
 
         let flip = |mut b: Vec<u8>, at: usize| {
             let i = if at < b.len() { at } else { b.len() - 1 };
@@ -290,13 +307,11 @@ mod trust_seeds {
     }
 
     fn checkpoint(floor: u64, trust: u64, revocations: u64) -> Vec<u8> {
-        Checkpoint {
-            clock_floor: t(floor),
-            trust_list_sequence: trust,
-            revocation_sequence: revocations,
-        }
-        .to_bytes()
-        .to_vec()
+        let mut cp = Checkpoint::default();
+        cp.clock_floor = t(floor);
+        cp.trust_list_sequence = trust;
+        cp.revocation_sequence = revocations;
+        cp.to_bytes().to_vec()
     }
 
     /// A `trust_store` scenario: each step is (op, part name or raw bytes, the code the
@@ -426,11 +441,11 @@ mod trust_seeds {
         let root = TrustedKey::from_bytes(&fuzzing::TRUST_ROOT_PUBLIC_KEY).unwrap();
         let mut store = TrustStore::new(root);
         for (i, (op, bytes, want)) in steps.iter().enumerate() {
+            let now = t(NOW - 32 * HOUR + u64::from(op >> 2) * HOUR);
             let code = match op & 3 {
-                0 => store.load_trust_list(bytes).map(|_| ()),
-                1 => store.load_revocations(bytes).map(|_| ()),
+                0 => store.load_trust_list(bytes, now).map(|_| ()),
+                1 => store.load_revocations(bytes, now).map(|_| ()),
                 2 => {
-                    let now = t(NOW - 32 * HOUR + u64::from(op >> 2) * HOUR);
                     let text = qrseal_core::text::encode_qr(bytes);
                     store.verify(&text, now).map(|_| ())
                 }
@@ -460,7 +475,7 @@ mod trust_seeds {
         for (name, bytes) in &p.revocation {
             out.push(("revocation_list", format!("valid-{name}"), bytes.clone()));
         }
-        for (name, bytes) in broken(&p.get("full-early"), 38, 16) {
+        for (name, bytes) in broken(&p.get("full-early"), 102, 16) {
             out.push(("revocation_list", format!("broken-{name}"), bytes));
         }
         let mut kind = p.get("delta2");
@@ -474,7 +489,7 @@ mod trust_seeds {
             seq1_delta,
         ));
         let mut huge = p.get("full-early");
-        huge[34..38].copy_from_slice(&u32::MAX.to_le_bytes());
+        huge[98..102].copy_from_slice(&u32::MAX.to_le_bytes());
         out.push(("revocation_list", "broken-huge-count".into(), huge));
         for (name, steps) in scenarios(&p) {
             check_scenario(name, &steps);

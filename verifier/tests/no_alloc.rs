@@ -88,8 +88,8 @@ fn verify_and_policy_do_not_allocate() {
 
 #[test]
 fn trust_store_verify_and_revocation_lookup_do_not_allocate() {
-    use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
-    use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
+    use qrseal_core::lists::{ListInfo, Revocation};
+    use qrseal_issuer::publish::{new_key_entry, sign_full_revocations, sign_trust_list};
     use qrseal_verifier::TrustStore;
 
     let now = Timestamp::from_unix(1_795_248_000);
@@ -127,11 +127,10 @@ fn trust_store_verify_and_revocation_lookup_do_not_allocate() {
             issued_before: now,
         }])
         .collect();
-    let revocations =
-        sign_revocations(issuer.key(), RevocationKind::Full, &info, &entries).unwrap();
+    let revocations = sign_full_revocations(issuer.key(), &info, &entries).unwrap();
     let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key()).unwrap());
-    store.load_trust_list(&list).unwrap();
-    store.load_revocations(&revocations).unwrap();
+    store.load_trust_list(&list, now).unwrap();
+    store.load_revocations(&revocations, now).unwrap();
     let ok = issuer
         .issue(
             &Status::new(issuer.subject("X1").unwrap(), Colour::Green),
