@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use qrseal_core::{Claims, Timestamp};
 use qrseal_issuer::keyfile::ISSUER_PUB_FILE;
 use qrseal_verifier::{
-    Checkpoint, Decision, Denial, Error, Policy, Stale, TrustData, TrustStore, TrustedKey,
-    Verifier, frame,
+    Category, Checkpoint, Code, Decision, Denial, Error, Policy, Stale, TrustData, TrustStore,
+    TrustedKey, Verifier, frame,
 };
 use serde_json::json;
 
 use crate::args::VerifyArgs;
 use crate::fail::{Exit, Failure, Outcome};
-use crate::files::{now_or_clock, out, read_bounded, token_text, write_atomic};
+use crate::files::{flush_stdout, now_or_clock, out, read_bounded, token_text, write_atomic};
 use crate::show::{claims_json, claims_text, field, json_line};
 
 /// The largest image file read.
@@ -32,6 +32,25 @@ pub(crate) const MAX_REVOCATION_FILE: u64 = 256 * 1024 * 1024;
 const MAX_CHECKPOINT_FILE: u64 = 1024;
 
 pub(crate) fn run(args: &VerifyArgs) -> Outcome {
+    let verdict = match verdict(args) {
+        Ok(verdict) => verdict,
+        // --json answers every outcome on stdout, failures included.
+        Err(failure) if args.json => {
+            out(&json_line(&failure.json()))?;
+            flush_stdout()?;
+            return Err(failure);
+        }
+        Err(failure) => return Err(failure),
+    };
+    out(&if args.json {
+        json_line(&verdict.json())
+    } else {
+        verdict.text()
+    })?;
+    Ok(verdict.exit())
+}
+
+fn verdict(args: &VerifyArgs) -> Result<Verdict, Failure> {
     let now = now_or_clock(args.now)?;
     let mut policy = policy(args);
     let text = match (&args.text, &args.image) {
@@ -62,12 +81,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Outcome {
             ));
         }
     };
-    out(&if args.json {
-        json_line(&verdict.json())
-    } else {
-        verdict.text()
-    })?;
-    Ok(verdict.exit())
+    Ok(verdict)
 }
 
 /// Verifies against a root key, the trust list it signed and revocation lists, carrying the
@@ -132,13 +146,13 @@ fn load_lists(
     Ok(())
 }
 
-/// A list file the trust store refused: exit 2, with the error's code.
+/// A list file the trust store refused: the error's row of the table decides the exit status
+/// (2: the trust data is unusable).
 pub(crate) fn list_refused(what: &str, path: &Path, e: Error) -> Failure {
-    Failure::usage(format!(
-        "{what} {} refused: {e} ({})",
-        path.display(),
-        e.code()
-    ))
+    Failure::coded(
+        e.code(),
+        format!("{what} {} refused: {e} ({})", path.display(), e.code()),
+    )
 }
 
 /// The saved checkpoint, or `None` if the file does not exist yet.
@@ -148,9 +162,12 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>, Failure> {
         _ => {}
     }
     let bytes = read_bounded(path, MAX_CHECKPOINT_FILE, "checkpoint")?;
-    Checkpoint::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| Failure::usage(format!("checkpoint {}: {e} ({})", path.display(), e.code())))
+    Checkpoint::from_bytes(&bytes).map(Some).map_err(|e| {
+        Failure::coded(
+            e.code(),
+            format!("checkpoint {}: {e} ({})", path.display(), e.code()),
+        )
+    })
 }
 
 /// Reads DIR/issuer.pub.
@@ -178,7 +195,10 @@ pub(crate) fn read_image(path: &Path) -> Result<Result<String, Error>, Failure> 
     match frame::decode_image(&bytes) {
         Ok(text) => Ok(Ok(text)),
         Err(e @ Error::NoQrCode) => Ok(Err(e)),
-        Err(e) => Err(Failure::usage(format!("{}: {e}", path.display()))),
+        Err(e) => Err(Failure::coded(
+            e.code(),
+            format!("{}: {e} ({})", path.display(), e.code()),
+        )),
     }
 }
 
@@ -207,7 +227,7 @@ impl Verdict {
         match self {
             Verdict::Valid(_, d, _) if d.admitted() => Exit::Ok,
             Verdict::Valid(..) => Exit::Denied,
-            Verdict::Rejected(_) => Exit::Rejected,
+            Verdict::Rejected(e) => Exit::of(e.code().category()),
         }
     }
 
@@ -236,7 +256,11 @@ impl Verdict {
                 reasons.join("; "),
                 claims_text(claims)
             ),
-            Verdict::Rejected(e) => format!("REJECTED: {e}\n{}", field("code", e.code())),
+            // An unusable outcome says nothing about the token: do not call it rejected.
+            Verdict::Rejected(e) if e.code().category() == Category::Invalid => {
+                format!("REJECTED: {e}\n{}", field("code", e.code()))
+            }
+            Verdict::Rejected(e) => format!("CANNOT VERIFY: {e}\n{}", field("code", e.code())),
         };
         if let Some(stale) = self.stale() {
             text.push_str(&format!(
@@ -252,7 +276,7 @@ impl Verdict {
     fn json(&self) -> serde_json::Value {
         let denials = self.denials();
         let reasons: Vec<String> = denials.iter().map(ToString::to_string).collect();
-        let codes: Vec<&str> = denials.iter().map(Denial::code).collect();
+        let codes: Vec<&str> = denials.iter().map(|d| d.code().as_str()).collect();
         let (result, code, message, claims) = match self {
             Verdict::Valid(c, d, _) if d.admitted() => (
                 "admitted",
@@ -283,7 +307,9 @@ impl Verdict {
         });
         json!({
             "result": result,
-            "code": code,
+            "code": code.map(Code::as_str),
+            "number": code.map(Code::number),
+            "category": code.map(|c| c.category().as_str()),
             "message": message,
             "claims": claims,
             "denials": reasons,

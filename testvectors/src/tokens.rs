@@ -1469,7 +1469,7 @@ fn policy_json(p: &Policy) -> Json {
 
 /// The name the vector files give a denial: its stable code.
 pub(crate) fn denial_reason(d: &Denial) -> &'static str {
-    d.code()
+    d.code().as_str()
 }
 
 /// A denial as JSON: `reason` plus its parameters.

@@ -173,7 +173,7 @@ pub(crate) struct Scenario {
 
 /// Outcome fields shared by the generator's check and the JSON.
 fn error_fields(e: &Error) -> Vec<(&'static str, Json)> {
-    let mut out = vec![("expect", Json::str(e.code()))];
+    let mut out = vec![("expect", Json::str(e.code().as_str()))];
     match *e {
         Error::Rollback { held, got }
         | Error::DeltaGap { held, got }
@@ -223,12 +223,12 @@ fn decision_json(policy: &Policy, v: &Verified, now: u64) -> Json {
                 overdue_secs,
                 max_secs,
             } => Json::Object(vec![
-                ("reason", Json::str(x.code())),
+                ("reason", Json::str(x.code().as_str())),
                 ("data", Json::str(data_name(data))),
                 ("overdue_secs", Json::Int(overdue_secs)),
                 ("max_secs", Json::Int(max_secs)),
             ]),
-            other => Json::Object(vec![("reason", Json::str(other.code()))]),
+            other => Json::Object(vec![("reason", Json::str(other.code().as_str()))]),
         })
         .collect();
     Json::Object(vec![
@@ -1673,7 +1673,7 @@ fn run_step(
                 store.restore(&cp);
                 vec![("expect", Json::str("ok"))]
             }
-            Err(e) => vec![("expect", Json::str(e.code()))],
+            Err(e) => vec![("expect", Json::str(e.code().as_str()))],
         },
         Op::State => {
             let opt = |v: Option<ListInfo>| v.map_or(Json::Null, |i| Json::Int(i.sequence));

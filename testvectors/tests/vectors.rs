@@ -262,7 +262,7 @@ fn mismatch(expected: &Value, got: &Result<Claims, Error>) -> Option<String> {
     match (expected["valid"].as_bool(), got) {
         (Some(true), Ok(c)) => claims_mismatch(&expected["claims"], c),
         (Some(false), Err(e)) => {
-            if expected["error"].as_str() != Some(e.code()) {
+            if expected["error"].as_str() != Some(e.code().as_str()) {
                 return Some(format!("expected error {}, got {e:?}", expected["error"]));
             }
             if let Some(f) = expected.get("field")
@@ -314,7 +314,7 @@ fn denial_value(d: &Denial) -> Value {
     };
     assert_eq!(
         value["reason"],
-        d.code(),
+        d.code().as_str(),
         "the vector names a denial by its stable code"
     );
     value
@@ -628,7 +628,7 @@ fn list_outcome(r: Result<ListInfo, Error>) -> Value {
 }
 
 fn error_outcome(e: &Error) -> Value {
-    let mut v = json!({"expect": e.code()});
+    let mut v = json!({"expect": e.code().as_str()});
     match *e {
         Error::Rollback { held, got }
         | Error::DeltaGap { held, got }
@@ -686,9 +686,9 @@ fn verify_outcome(step: &Value, r: &Result<Verified, Error>, now: Timestamp) -> 
                     data,
                     overdue_secs,
                     max_secs,
-                } => json!({"reason": x.code(), "data": data_name(data),
+                } => json!({"reason": x.code().as_str(), "data": data_name(data),
                             "overdue_secs": overdue_secs, "max_secs": max_secs}),
-                other => json!({"reason": other.code()}),
+                other => json!({"reason": other.code().as_str()}),
             })
             .collect();
         out["decision"] = json!({"admitted": d.admitted(), "denials": denials});
@@ -729,7 +729,7 @@ fn run_trust_step(scenario: &Value, store: &mut TrustStore, step: &Value) -> Val
                 store.restore(&cp);
                 json!({"expect": "ok"})
             }
-            Err(e) => json!({"expect": e.code()}),
+            Err(e) => json!({"expect": e.code().as_str()}),
         },
         "restart" => {
             *store = trust_store(scenario);

@@ -3,11 +3,14 @@
 use qrseal_core::lists::ListError;
 use qrseal_core::{KeyId, Timestamp};
 
+use crate::Code;
+
 /// Why a token, key or image was rejected.
 ///
 /// Verification checks cheap things first (size, encoding, version, key, validity window)
 /// and the signature last, so any variant other than [`Error::BadSignature`] says nothing
-/// about whether the token is authentic. [`Error::code`] gives a stable name for each kind.
+/// about whether the token is authentic. [`Error::code`] names the row of the error table
+/// ([`Code`]) each kind belongs to; the variant carries the details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -146,37 +149,52 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable, lower-case name for the error kind, shared by every host and used in
-    /// `testvectors/`. Malformed tokens report the core error's code (`truncated`,
-    /// `non_canonical`, ...).
-    pub const fn code(&self) -> &'static str {
+    /// The row of the error table ([`Code`]) this error belongs to: its stable string,
+    /// number, category and messages, shared by every host and used in `testvectors/`.
+    /// Malformed tokens and lists report the core error's row (`truncated`,
+    /// `non_canonical`, `list_invalid`, ...).
+    pub fn code(&self) -> Code {
         match self {
-            Error::Malformed(e) => e.code(),
-            Error::UnsupportedVersion(_) => "unsupported_version",
-            Error::UnknownKey(_) => "unknown_key",
-            Error::BadSignature => "bad_signature",
-            Error::Expired { .. } => "expired",
-            Error::NotYetValid { .. } => "not_yet_valid",
-            Error::InvalidKey(_) => "invalid_key",
-            Error::ImageTooLarge { .. } => "image_too_large",
-            Error::ImageUnreadable(_) => "image_unreadable",
-            Error::NoQrCode => "no_qr_code",
-            Error::KeyCompromised { .. } => "key_compromised",
-            Error::KeyNotAccepted(_) => "key_not_accepted",
-            Error::OutsideSigningWindow(_) => "outside_signing_window",
-            Error::Revoked { .. } => "revoked",
-            Error::ClockBehind { .. } => "clock_behind",
-            Error::RevocationsBehind { .. } => "revocations_behind",
-            Error::MalformedList(e) => e.code(),
-            Error::WrongRoot(_) => "wrong_root",
-            Error::UnknownListSigner(_) => "unknown_list_signer",
-            Error::InvalidCheckpoint(_) => "invalid_checkpoint",
-            Error::ForgedList => "forged_list",
-            Error::Rollback { .. } => "rollback",
-            Error::Backdated { .. } => "backdated_list",
-            Error::DeltaGap { .. } => "delta_gap",
-            Error::DeltaOutOfOrder { .. } => "delta_out_of_order",
+            Error::Malformed(e) => Code::of_core_str(e.code()),
+            Error::UnsupportedVersion(_) => Code::UnsupportedVersion,
+            Error::UnknownKey(_) => Code::UnknownKey,
+            Error::BadSignature => Code::BadSignature,
+            Error::Expired { .. } => Code::Expired,
+            Error::NotYetValid { .. } => Code::NotYetValid,
+            Error::InvalidKey(_) => Code::InvalidKey,
+            Error::ImageTooLarge { .. } => Code::ImageTooLarge,
+            Error::ImageUnreadable(_) => Code::ImageUnreadable,
+            Error::NoQrCode => Code::NoQrCode,
+            Error::KeyCompromised { .. } => Code::KeyCompromised,
+            Error::KeyNotAccepted(_) => Code::KeyNotAccepted,
+            Error::OutsideSigningWindow(_) => Code::OutsideSigningWindow,
+            Error::Revoked { .. } => Code::Revoked,
+            Error::ClockBehind { .. } => Code::ClockBehind,
+            Error::RevocationsBehind { .. } => Code::RevocationsBehind,
+            Error::MalformedList(e) => Code::of_core_str(e.code()),
+            Error::WrongRoot(_) => Code::WrongRoot,
+            Error::UnknownListSigner(_) => Code::UnknownListSigner,
+            Error::InvalidCheckpoint(_) => Code::InvalidCheckpoint,
+            Error::ForgedList => Code::ForgedList,
+            Error::Rollback { .. } => Code::Rollback,
+            Error::Backdated { .. } => Code::BackdatedList,
+            Error::DeltaGap { .. } => Code::DeltaGap,
+            Error::DeltaOutOfOrder { .. } => Code::DeltaOutOfOrder,
         }
+    }
+}
+
+/// The row of the error table a core error belongs to (found by its stable string).
+impl From<&qrseal_core::Error> for Code {
+    fn from(e: &qrseal_core::Error) -> Code {
+        Code::of_core_str(e.code())
+    }
+}
+
+/// The row of the error table a list error belongs to (found by its stable string).
+impl From<&ListError> for Code {
+    fn from(e: &ListError) -> Code {
+        Code::of_core_str(e.code())
     }
 }
 

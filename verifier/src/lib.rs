@@ -40,6 +40,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod code;
 mod error;
 #[cfg(feature = "image")]
 pub mod frame;
@@ -53,6 +54,7 @@ pub mod signature;
 mod store;
 mod verifier;
 
+pub use code::{Category, Code, Language};
 pub use error::Error;
 pub use key::TrustedKey;
 pub use policy::{ColourSet, Decision, Denial, Policy};

@@ -2,7 +2,7 @@
 
 use qrseal_core::{Claims, Colour, TestResult, Timestamp};
 
-use crate::{TrustData, Verified};
+use crate::{Code, TrustData, Verified};
 
 /// A set of colours.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -107,17 +107,17 @@ pub enum Denial {
 }
 
 impl Denial {
-    /// A stable lower-case name, shared by every host and used in `testvectors/`:
-    /// `colour`, `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`,
-    /// `stale_trust_data`.
-    pub const fn code(&self) -> &'static str {
+    /// The row of the error table ([`Code`], category [`crate::Category::Denied`]) this
+    /// denial belongs to; its string is the `reason` of the test vectors: `colour`,
+    /// `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`, `stale_trust_data`.
+    pub const fn code(&self) -> Code {
         match self {
-            Denial::Colour(_) => "colour",
-            Denial::NoTest => "no_test",
-            Denial::TestNotNegative(_) => "test_not_negative",
-            Denial::TestTooOld { .. } => "test_too_old",
-            Denial::TooFewDoses { .. } => "too_few_doses",
-            Denial::StaleTrustData { .. } => "stale_trust_data",
+            Denial::Colour(_) => Code::Colour,
+            Denial::NoTest => Code::NoTest,
+            Denial::TestNotNegative(_) => Code::TestNotNegative,
+            Denial::TestTooOld { .. } => Code::TestTooOld,
+            Denial::TooFewDoses { .. } => Code::TooFewDoses,
+            Denial::StaleTrustData { .. } => Code::StaleTrustData,
         }
     }
 }

@@ -436,7 +436,7 @@ mod trust_seeds {
                 }
                 _ => Checkpoint::from_bytes(bytes).map(|c| store.restore(&c)),
             }
-            .map_or_else(|e| e.code(), |()| "ok");
+            .map_or_else(|e| e.code().as_str(), |()| "ok");
             assert_eq!(code, *want, "scenario {name}, step {i}");
         }
     }

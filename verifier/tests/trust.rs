@@ -55,7 +55,7 @@ fn token(issuer: &Issuer, id: &str, colour: Colour, at: Timestamp) -> IssuedToke
 fn code(r: Result<impl std::fmt::Debug, Error>) -> &'static str {
     match r {
         Ok(_) => "ok",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 
