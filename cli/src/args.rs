@@ -242,6 +242,10 @@ pub(crate) struct VerifyArgs {
     /// Clock skew tolerated around the issue and expiry times [default: 5m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) skew: Option<std::time::Duration>,
+    /// Deny (no_revocation_data) when no --revocations list is loaded: without one a revoked
+    /// token verifies.
+    #[arg(long)]
+    pub(crate) require_revocations: bool,
 }
 
 /// Arguments of `qrseal demo`.

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use qrseal_core::{Claims, Timestamp};
+use qrseal_core::Timestamp;
 use qrseal_issuer::keyfile::ISSUER_PUB_FILE;
 use qrseal_verifier::{
-    Category, Checkpoint, Code, Decision, Denial, Error, Policy, Stale, TrustData, TrustStore,
-    TrustedKey, Verifier, frame,
+    Category, Checkpoint, Code, Decision, Denial, Error, Hours, Policy, Stale, TrustData,
+    TrustStore, TrustedKey, Verified, Verifier, frame,
 };
 use serde_json::json;
 
@@ -52,7 +52,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Outcome {
 
 fn verdict(args: &VerifyArgs) -> Result<Verdict, Failure> {
     let now = now_or_clock(args.now)?;
-    let mut policy = policy(args);
+    let policy = policy(args);
     let text = match (&args.text, &args.image) {
         (Some(text), _) => Ok(token_text(text)?),
         (None, Some(path)) => read_image(path)?,
@@ -62,17 +62,14 @@ fn verdict(args: &VerifyArgs) -> Result<Verdict, Failure> {
         (Some(keys), _, _) => {
             let mut verifier = Verifier::new([load_trusted_key(keys)?]);
             if let Some(skew) = args.skew {
-                verifier = verifier.with_clock_skew(skew.as_secs());
+                verifier = verifier.with_clock_skew(skew);
             }
             match text.and_then(|t| verifier.verify(&t, now)) {
-                Ok(claims) => Verdict::Valid(claims, policy.evaluate(&claims, now), None),
+                Ok(verified) => Verdict::valid(verified, &policy, now, false),
                 Err(e) => Verdict::Rejected(e),
             }
         }
         (None, Some(root), Some(trust)) => {
-            if let Some(max) = args.max_stale {
-                policy.max_stale_secs = Some(max.as_secs());
-            }
             verify_with_store(args, root, trust, text, now, &policy)?
         }
         _ => {
@@ -96,10 +93,10 @@ fn verify_with_store(
 ) -> Result<Verdict, Failure> {
     let mut store = TrustStore::new(load_public_key(root, "root public key")?);
     if let Some(skew) = args.skew {
-        store = store.with_clock_skew(skew.as_secs());
+        store = store.with_clock_skew(skew);
     }
     if let Some(grace) = args.grace {
-        store = store.with_grace(grace.as_secs());
+        store = store.with_grace(grace);
     }
     let saved = match &args.checkpoint {
         Some(path) => read_checkpoint(path)?,
@@ -110,11 +107,7 @@ fn verify_with_store(
     }
     let verdict = load_lists(&mut store, trust, &args.revocations).map(|()| {
         match text.and_then(|t| store.verify(&t, now)) {
-            Ok(verified) => Verdict::Valid(
-                verified.claims,
-                policy.evaluate_verified(&verified, now),
-                verified.stale,
-            ),
+            Ok(verified) => Verdict::valid(verified, policy, now, true),
             Err(e) => Verdict::Rejected(e),
         }
     });
@@ -204,57 +197,81 @@ pub(crate) fn read_image(path: &Path) -> Result<Result<String, Error>, Failure> 
 
 /// `Policy::default()` (green only), changed only by the flags given.
 fn policy(args: &VerifyArgs) -> Policy {
-    let mut policy = Policy::default();
+    let mut policy = Policy::default().require_revocations(args.require_revocations);
     if !args.accept.is_empty() {
-        policy.accepted_colours = args.accept.iter().copied().collect();
+        policy = policy.accept(args.accept.iter().copied().collect());
     }
     if let Some(max) = args.max_test_age {
-        policy.max_test_age_secs = Some(max.as_secs());
+        policy = policy.max_test_age(max);
     }
     if let Some(min) = args.min_doses {
-        policy.min_doses = min;
+        policy = policy.min_doses(min);
+    }
+    if let Some(max) = args.max_stale {
+        policy = policy.max_stale(Some(max));
     }
     policy
 }
 
 enum Verdict {
-    Valid(Claims, Decision, Option<Stale>),
+    /// Authentic and in date; `trust_store` when verified against a root and its lists.
+    Valid {
+        verified: Box<Verified>,
+        decision: Decision,
+        trust_store: bool,
+    },
+    /// Not verified: the error's category says whether the token is invalid or nothing is
+    /// known.
     Rejected(Error),
 }
 
 impl Verdict {
+    fn valid(verified: Verified, policy: &Policy, now: Timestamp, trust_store: bool) -> Verdict {
+        Verdict::Valid {
+            decision: policy.evaluate(&verified, now),
+            verified: Box::new(verified),
+            trust_store,
+        }
+    }
+
     fn exit(&self) -> Exit {
         match self {
-            Verdict::Valid(_, d, _) if d.admitted() => Exit::Ok,
-            Verdict::Valid(..) => Exit::Denied,
+            Verdict::Valid { decision, .. } if decision.admitted() => Exit::Ok,
+            Verdict::Valid { .. } => Exit::Denied,
             Verdict::Rejected(e) => Exit::of(e.code().category()),
         }
     }
 
     fn denials(&self) -> Vec<Denial> {
         match self {
-            Verdict::Valid(_, d, _) => d.denials().collect(),
+            Verdict::Valid { decision, .. } => decision.denials().collect(),
             Verdict::Rejected(_) => Vec::new(),
         }
     }
 
-    fn stale(&self) -> Option<Stale> {
+    fn verified(&self) -> Option<&Verified> {
         match self {
-            Verdict::Valid(_, _, stale) => *stale,
+            Verdict::Valid { verified, .. } => Some(verified),
             Verdict::Rejected(_) => None,
         }
+    }
+
+    fn stale(&self) -> Option<Stale> {
+        self.verified().and_then(|v| v.stale)
     }
 
     fn text(&self) -> String {
         let reasons: Vec<String> = self.denials().iter().map(ToString::to_string).collect();
         let mut text = match self {
-            Verdict::Valid(claims, d, _) if d.admitted() => {
-                format!("VALID: admitted\n{}", claims_text(claims))
+            Verdict::Valid {
+                verified, decision, ..
+            } if decision.admitted() => {
+                format!("VALID: admitted\n{}", claims_text(&verified.claims))
             }
-            Verdict::Valid(claims, ..) => format!(
+            Verdict::Valid { verified, .. } => format!(
                 "VALID: denied: {}\n{}",
                 reasons.join("; "),
-                claims_text(claims)
+                claims_text(&verified.claims)
             ),
             // An unusable outcome says nothing about the token: do not call it rejected.
             Verdict::Rejected(e) if e.code().category() == Category::Invalid => {
@@ -266,9 +283,21 @@ impl Verdict {
             text.push_str(&format!(
                 "warning: {} is stale: {} past its next update (issued {} ago)\n",
                 data_name(stale.data),
-                hours(stale.overdue_secs),
-                hours(stale.age_secs)
+                Hours::secs(stale.overdue_secs),
+                Hours::secs(stale.age_secs)
             ));
+        }
+        if let Verdict::Valid {
+            verified,
+            trust_store: true,
+            ..
+        } = self
+            && verified.revocations.is_none()
+        {
+            text.push_str(
+                "warning: no revocation list loaded (--revocations): a revoked token is not \
+                 detected\n",
+            );
         }
         text
     }
@@ -278,20 +307,22 @@ impl Verdict {
         let reasons: Vec<String> = denials.iter().map(ToString::to_string).collect();
         let codes: Vec<&str> = denials.iter().map(|d| d.code().as_str()).collect();
         let (result, code, message, claims) = match self {
-            Verdict::Valid(c, d, _) if d.admitted() => (
+            Verdict::Valid {
+                verified, decision, ..
+            } if decision.admitted() => (
                 "admitted",
                 None,
                 "authentic, in date and admitted by the policy".to_owned(),
-                Some(claims_json(c)),
+                Some(claims_json(&verified.claims)),
             ),
-            Verdict::Valid(c, ..) => (
+            Verdict::Valid { verified, .. } => (
                 "denied",
                 None,
                 format!(
                     "authentic and in date, but denied by the policy: {}",
                     reasons.join("; ")
                 ),
-                Some(claims_json(c)),
+                Some(claims_json(&verified.claims)),
             ),
             Verdict::Rejected(e) => ("rejected", Some(e.code()), e.to_string(), None),
         };
@@ -305,6 +336,15 @@ impl Verdict {
                 "overdue_secs": s.overdue_secs,
             })
         });
+        // null when no revocation data was checked (always with --keys): a revoked token
+        // would have verified.
+        let revocations = self.verified().and_then(|v| v.revocations).map(|r| {
+            json!({
+                "sequence": r.sequence,
+                "issued_at": r.issued_at.to_string(),
+                "next_update_by": r.next_update_by.to_string(),
+            })
+        });
         json!({
             "result": result,
             "code": code.map(Code::as_str),
@@ -315,6 +355,7 @@ impl Verdict {
             "denials": reasons,
             "denial_codes": codes,
             "stale": stale,
+            "revocations": revocations,
         })
     }
 }
@@ -324,9 +365,4 @@ fn data_name(data: TrustData) -> &'static str {
         TrustData::TrustList => "trust list",
         TrustData::Revocations => "revocation list",
     }
-}
-
-/// Seconds as `25h03m`.
-fn hours(secs: u64) -> String {
-    format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
 }

@@ -1159,3 +1159,28 @@ fn verify_json_covers_refused_lists_and_usage_errors() {
     assert!(v["code"].is_null());
     assert!(v["message"].as_str().unwrap().contains("--keys"));
 }
+
+/// Without `--revocations` a revoked token would verify: the verdict says so, and
+/// `--require-revocations` denies.
+#[test]
+fn verify_reports_missing_revocation_data() {
+    let t = Setup::new();
+    let token = issue_at(&t.path("k1"), ID, NOW);
+    let (code, v) = t.verify("trust.qstl", &token, LATER, &[]);
+    assert_eq!(code, 0);
+    assert!(v["revocations"].is_null());
+    let root_pub = t.path("root").join("root.pub");
+    qrseal()
+        .args(["verify", &token, "--now", LATER, "--root", s(&root_pub)])
+        .arg("--trust")
+        .arg(t.path("trust.qstl"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "warning: no revocation list loaded",
+        ));
+    let (code, v) = t.verify("trust.qstl", &token, LATER, &["--require-revocations"]);
+    assert_eq!(code, 3);
+    assert_eq!(v["result"], "denied");
+    assert_eq!(v["denial_codes"][0], "no_revocation_data");
+}

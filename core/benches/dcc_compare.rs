@@ -225,11 +225,9 @@ fn bench_text_to_verified(c: &mut Criterion) {
     // Our side: as many full-size tokens, for different holders.
     let issuer = issuer();
     let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key()).unwrap()]);
-    let policy = Policy {
-        max_test_age_secs: Some(48 * 3600),
-        min_doses: 2,
-        ..Policy::default()
-    };
+    let policy = Policy::default()
+        .max_test_age(std::time::Duration::from_secs(48 * 3600))
+        .min_doses(2);
     let ours: Vec<String> = (0..eu_texts.len())
         .map(|i| {
             issuer

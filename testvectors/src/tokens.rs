@@ -1,5 +1,7 @@
 //! `tokens.json`: tokens in both text forms with the verifier's expected answer.
 
+use std::time::Duration;
+
 use qrseal_core::text::MAX_QR_TEXT_LEN;
 use qrseal_core::{
     Claims, Colour, Date, DisplayHint, KeyId, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS,
@@ -17,7 +19,7 @@ pub(crate) const NOW: Timestamp = Timestamp::from_unix(1_795_248_000);
 /// One hour before [`NOW`]: when most tokens were issued.
 pub(crate) const ISSUED: Timestamp = Timestamp::from_unix(1_795_248_000 - 3600);
 /// The skew most cases verify with (the verifier's default).
-pub(crate) const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW_SECS;
+pub(crate) const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW.as_secs();
 /// The (fictional) ID number whose subject hash the tokens carry.
 pub(crate) const ID_NUMBER: &str = "110101199003078888";
 /// A 16-byte display hint.
@@ -527,10 +529,7 @@ impl Builder {
     }
 
     fn policy_cases(&self, cases: &mut Vec<Case>) -> Result<(), String> {
-        let h48 = Policy {
-            max_test_age_secs: Some(48 * 3600),
-            ..Policy::default()
-        };
+        let h48 = Policy::default().max_test_age(Duration::from_secs(48 * 3600));
         let (token, claims) = self.issue(&self.status(Colour::Green))?;
         cases.push(
             Case::token(
@@ -560,10 +559,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    accepted_colours: ColourSet::GREEN.with(Colour::Yellow),
-                    ..Policy::default()
-                },
+                Policy::default().accept(ColourSet::GREEN.with(Colour::Yellow)),
                 vec![],
             ),
         );
@@ -605,8 +601,8 @@ impl Builder {
             .policy(
                 h48,
                 vec![Denial::TestTooOld {
-                    age_secs: 49 * 3600,
-                    max_secs: 48 * 3600,
+                    age: Duration::from_secs(49 * 3600),
+                    max: Duration::from_secs(48 * 3600),
                 }],
             ),
         );
@@ -636,10 +632,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    min_doses: 2,
-                    ..Policy::default()
-                },
+                Policy::default().min_doses(2),
                 vec![Denial::TooFewDoses { doses: 1, min: 2 }],
             ),
         );
@@ -656,10 +649,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    min_doses: 2,
-                    ..h48
-                },
+                h48.min_doses(2),
                 vec![
                     Denial::Colour(Colour::Red),
                     Denial::TestNotNegative(TestResult::Positive),
@@ -1308,7 +1298,7 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
                 .ok_or_else(|| format!("{}: no key {name}", case.name))?;
             trusted.push(key.trusted()?);
         }
-        let verifier = Verifier::new(trusted).with_clock_skew(case.skew);
+        let verifier = Verifier::new(trusted).with_clock_skew(Duration::from_secs(case.skew));
         let mut answers = Vec::new();
         for t in [&case.qr_text, &case.url_text].into_iter().flatten() {
             answers.push((t.clone(), verifier.verify(t, case.now)));
@@ -1321,7 +1311,7 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
         }
         for (input, got) in &answers {
             let ok = match (got, &case.expected) {
-                (Ok(c), Expected::Valid { claims, .. }) => c == claims,
+                (Ok(v), Expected::Valid { claims, .. }) => v.claims == *claims,
                 (
                     Err(e),
                     Expected::Invalid {
@@ -1355,10 +1345,9 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
                 ));
             }
         }
-        if let (Some((policy, denials)), Expected::Valid { claims, .. }) =
-            (&case.policy, &case.expected)
+        if let (Some((policy, denials)), Some((_, Ok(verified)))) = (&case.policy, answers.first())
         {
-            let decision = policy.evaluate(claims, case.now);
+            let decision = policy.evaluate(verified, case.now);
             let got: Vec<Denial> = decision.denials().collect();
             if got != *denials || decision.admitted() != denials.is_empty() {
                 return Err(format!(
@@ -1461,7 +1450,8 @@ fn policy_json(p: &Policy) -> Json {
         ),
         (
             "max_test_age_secs",
-            p.max_test_age_secs.map_or(Json::Null, Json::Int),
+            p.max_test_age
+                .map_or(Json::Null, |d| Json::Int(d.as_secs())),
         ),
         ("min_doses", Json::Int(u64::from(p.min_doses))),
     ])
@@ -1478,9 +1468,9 @@ pub(crate) fn denial_json(d: &Denial) -> Json {
     match d {
         Denial::Colour(c) => o.push(("colour", Json::str(c.name()))),
         Denial::TestNotNegative(r) => o.push(("result", Json::str(r.name()))),
-        Denial::TestTooOld { age_secs, max_secs } => {
-            o.push(("age_secs", Json::Int(*age_secs)));
-            o.push(("max_secs", Json::Int(*max_secs)));
+        Denial::TestTooOld { age, max } => {
+            o.push(("age_secs", Json::Int(age.as_secs())));
+            o.push(("max_secs", Json::Int(max.as_secs())));
         }
         Denial::TooFewDoses { doses, min } => {
             o.push(("doses", Json::Int(u64::from(*doses))));

@@ -6,6 +6,8 @@
 //! outcome is written here by hand and checked against the library while generating: a
 //! disagreement is an error and nothing is written.
 
+use std::time::Duration;
+
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, TRUST_LIST_DOMAIN,
     encode_revocation_list, encode_trust_list,
@@ -214,19 +216,15 @@ fn stale_json(data: TrustData, age: u64, overdue: u64) -> Json {
 }
 
 fn decision_json(policy: &Policy, v: &Verified, now: u64) -> Json {
-    let d = policy.evaluate_verified(v, ts(now));
+    let d = policy.evaluate(v, ts(now));
     let denials = d
         .denials()
         .map(|x| match x {
-            Denial::StaleTrustData {
-                data,
-                overdue_secs,
-                max_secs,
-            } => Json::Object(vec![
+            Denial::StaleTrustData { data, overdue, max } => Json::Object(vec![
                 ("reason", Json::str(x.code().as_str())),
                 ("data", Json::str(data_name(data))),
-                ("overdue_secs", Json::Int(overdue_secs)),
-                ("max_secs", Json::Int(max_secs)),
+                ("overdue_secs", Json::Int(overdue.as_secs())),
+                ("max_secs", Json::Int(max.as_secs())),
             ]),
             other => Json::Object(vec![("reason", Json::str(other.code().as_str()))]),
         })
@@ -239,10 +237,7 @@ fn decision_json(policy: &Policy, v: &Verified, now: u64) -> Json {
 }
 
 fn stale_policy(max: u64) -> Policy {
-    Policy {
-        max_stale_secs: Some(max),
-        ..Policy::default()
-    }
+    Policy::default().max_stale(Some(Duration::from_secs(max)))
 }
 
 fn verified_fields(
@@ -276,7 +271,7 @@ impl Sc {
                 name,
                 description,
                 skew: SKEW,
-                grace: TrustStore::DEFAULT_GRACE_SECS,
+                grace: TrustStore::DEFAULT_GRACE.as_secs(),
                 steps: Vec::new(),
             },
         }
@@ -1698,8 +1693,8 @@ pub(crate) fn check(scenarios: &mut [Scenario]) -> Result<(), String> {
         let (skew, grace) = (sc.skew, sc.grace);
         let fresh = || {
             TrustStore::new(root.clone())
-                .with_clock_skew(skew)
-                .with_grace(grace)
+                .with_clock_skew(Duration::from_secs(skew))
+                .with_grace(Duration::from_secs(grace))
         };
         let mut store = fresh();
         for (i, step) in sc.steps.iter_mut().enumerate() {

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
 
 use qrseal_core::lists::ListInfo;
 use qrseal_core::{Claims, Colour, KeyId, Timestamp, Token, text};
@@ -45,6 +46,10 @@ fn hex_n<const N: usize>(v: &Value) -> [u8; N] {
 
 fn u64_of(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+fn secs(v: &Value) -> Duration {
+    Duration::from_secs(u64_of(v))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -140,7 +145,7 @@ impl Doc {
             .expect("trusted_keys")
             .iter()
             .map(|n| self.keys[n.as_str().expect("key name")].clone());
-        Verifier::new(keys).with_clock_skew(u64_of(&case["skew_secs"]))
+        Verifier::new(keys).with_clock_skew(secs(&case["skew_secs"]))
     }
 }
 
@@ -258,9 +263,9 @@ fn claims_mismatch(expected: &Value, c: &Claims) -> Option<String> {
 }
 
 /// Checks one verification result against `expected`; returns what is wrong.
-fn mismatch(expected: &Value, got: &Result<Claims, Error>) -> Option<String> {
+fn mismatch(expected: &Value, got: &Result<Verified, Error>) -> Option<String> {
     match (expected["valid"].as_bool(), got) {
-        (Some(true), Ok(c)) => claims_mismatch(&expected["claims"], c),
+        (Some(true), Ok(v)) => claims_mismatch(&expected["claims"], &v.claims),
         (Some(false), Err(e)) => {
             if expected["error"].as_str() != Some(e.code().as_str()) {
                 return Some(format!("expected error {}, got {e:?}", expected["error"]));
@@ -286,17 +291,20 @@ fn mismatch(expected: &Value, got: &Result<Claims, Error>) -> Option<String> {
 }
 
 fn parse_policy(p: &Value) -> Policy {
-    Policy {
-        accepted_colours: p["accepted_colours"]
-            .as_array()
-            .expect("accepted_colours")
-            .iter()
-            .map(|c| Colour::from_str(c.as_str().expect("colour name")).expect("a colour"))
-            .collect::<ColourSet>(),
-        max_test_age_secs: p["max_test_age_secs"].as_u64(),
-        min_doses: u8::try_from(u64_of(&p["min_doses"])).expect("min_doses fits u8"),
-        ..Policy::default()
+    let mut policy = Policy::default()
+        .accept(
+            p["accepted_colours"]
+                .as_array()
+                .expect("accepted_colours")
+                .iter()
+                .map(|c| Colour::from_str(c.as_str().expect("colour name")).expect("a colour"))
+                .collect::<ColourSet>(),
+        )
+        .min_doses(u8::try_from(u64_of(&p["min_doses"])).expect("min_doses fits u8"));
+    if let Some(max) = p["max_test_age_secs"].as_u64() {
+        policy = policy.max_test_age(Duration::from_secs(max));
     }
+    policy
 }
 
 fn denial_value(d: &Denial) -> Value {
@@ -304,8 +312,8 @@ fn denial_value(d: &Denial) -> Value {
         Denial::Colour(c) => json!({"reason": "colour", "colour": c.name()}),
         Denial::NoTest => json!({"reason": "no_test"}),
         Denial::TestNotNegative(r) => json!({"reason": "test_not_negative", "result": r.name()}),
-        Denial::TestTooOld { age_secs, max_secs } => {
-            json!({"reason": "test_too_old", "age_secs": age_secs, "max_secs": max_secs})
+        Denial::TestTooOld { age, max } => {
+            json!({"reason": "test_too_old", "age_secs": age.as_secs(), "max_secs": max.as_secs()})
         }
         Denial::TooFewDoses { doses, min } => {
             json!({"reason": "too_few_doses", "doses": doses, "min": min})
@@ -616,8 +624,8 @@ fn subject_vectors_hold() {
 fn trust_store(s: &Value) -> TrustStore {
     let root: [u8; 32] = hex_n(&s["root_public_key_hex"]);
     TrustStore::new(TrustedKey::from_bytes(&root).expect("root key"))
-        .with_clock_skew(u64_of(&s["skew_secs"]))
-        .with_grace(u64_of(&s["grace_secs"]))
+        .with_clock_skew(secs(&s["skew_secs"]))
+        .with_grace(secs(&s["grace_secs"]))
 }
 
 fn list_outcome(r: Result<ListInfo, Error>) -> Value {
@@ -674,20 +682,16 @@ fn verify_outcome(step: &Value, r: &Result<Verified, Error>, now: Timestamp) -> 
         "stale": stale,
     });
     if let Some(p) = step.get("policy") {
-        let policy = Policy {
-            max_stale_secs: p["max_stale_secs"].as_u64(),
-            ..Policy::default()
-        };
-        let d = policy.evaluate_verified(v, now);
+        let policy =
+            Policy::default().max_stale(p["max_stale_secs"].as_u64().map(Duration::from_secs));
+        let d = policy.evaluate(v, now);
         let denials: Vec<Value> = d
             .denials()
             .map(|x| match x {
-                Denial::StaleTrustData {
-                    data,
-                    overdue_secs,
-                    max_secs,
-                } => json!({"reason": x.code().as_str(), "data": data_name(data),
-                            "overdue_secs": overdue_secs, "max_secs": max_secs}),
+                Denial::StaleTrustData { data, overdue, max } => {
+                    json!({"reason": x.code().as_str(), "data": data_name(data),
+                           "overdue_secs": overdue.as_secs(), "max_secs": max.as_secs()})
+                }
                 other => json!({"reason": other.code().as_str()}),
             })
             .collect();

@@ -299,11 +299,11 @@ fn verify(c: &mut Criterion) {
         b.iter(|| v.verify(black_box(text), now()).unwrap());
     });
     g.bench_function("store_no_revocations", |b| {
-        let mut s = f.trusted.clone();
+        let s = f.trusted.clone();
         b.iter(|| s.verify(black_box(text), now()).unwrap());
     });
     g.bench_function("store_1m_revocations", |b| {
-        let mut s = f.loaded.clone();
+        let s = f.loaded.clone();
         b.iter(|| s.verify(black_box(text), now()).unwrap());
     });
     g.finish();

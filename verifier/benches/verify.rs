@@ -84,11 +84,9 @@ fn verifier(issuer: &Issuer) -> Verifier {
 
 /// The policy of a checkpoint that wants a recent negative test and two doses.
 fn policy() -> Policy {
-    Policy {
-        max_test_age_secs: Some(48 * 3600),
-        min_doses: 2,
-        ..Policy::default()
-    }
+    Policy::default()
+        .max_test_age(std::time::Duration::from_secs(48 * 3600))
+        .min_doses(2)
 }
 
 /// The signed message of a token (`SIGNING_DOMAIN || body`) and its signature.

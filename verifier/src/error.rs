@@ -3,7 +3,7 @@
 use qrseal_core::lists::ListError;
 use qrseal_core::{KeyId, Timestamp};
 
-use crate::Code;
+use crate::{Code, Hours};
 
 /// Why a token, key or image was rejected.
 ///
@@ -27,13 +27,13 @@ pub enum Error {
     #[error("signature does not verify")]
     BadSignature,
     /// The token expired (beyond the allowed clock skew).
-    #[error("token expired {by_secs} s ago")]
+    #[error("token expired {} ago", Hours::secs(*by_secs))]
     Expired {
         /// Seconds since the expiry time.
         by_secs: u64,
     },
     /// The token's issue time is in the future (beyond the allowed clock skew).
-    #[error("token is not valid for another {by_secs} s")]
+    #[error("token is not valid for another {}", Hours::secs(*by_secs))]
     NotYetValid {
         /// Seconds until the issue time.
         by_secs: u64,
@@ -83,7 +83,7 @@ pub enum Error {
     },
     /// The clock reads earlier than the newest signed time this verifier has seen (minus the
     /// clock skew): it has been set back, and no time-based answer can be trusted.
-    #[error("clock is {by_secs} s behind the newest signed time seen")]
+    #[error("clock is {} behind the newest signed time seen", Hours::secs(*by_secs))]
     ClockBehind {
         /// Seconds from `now` to that signed time.
         by_secs: u64,

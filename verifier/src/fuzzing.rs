@@ -3,6 +3,7 @@
 //! for every input: no panic, and the properties named in each function.
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use qrseal_core::lists::{
     KeyEntry, ListInfo, Revocation, RevocationKind, RevocationList, TrustList,
@@ -13,7 +14,7 @@ use qrseal_core::{
     Timestamp, Token, Vaccination, encode_body, text,
 };
 
-use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verifier};
+use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verified, Verifier};
 
 /// A verifier trusting the two issuer keys of `testvectors/tokens.json` (`issuer` and
 /// `next`), so that seeds taken from the test vectors reach the signature check.
@@ -92,9 +93,10 @@ pub fn verify(data: &[u8]) {
         ));
         assert!(from_bytes.is_err());
     }
-    if let Ok(claims) = from_bytes {
+    if let Ok(verified) = from_bytes {
+        let claims = verified.claims;
         assert!(claims.issued_at < claims.expires_at);
-        assert_eq!(v.verify(&text::encode_url(data), NOW), Ok(claims));
+        assert_eq!(v.verify(&text::encode_url(data), NOW), Ok(verified));
     }
     if let Ok(s) = core::str::from_utf8(data) {
         let _ = v.verify(s, NOW);
@@ -153,12 +155,12 @@ pub fn policy(data: &[u8]) {
             .into_iter()
             .filter(|c| byte(17) & (1 << (*c as u8)) != 0)
             .collect::<ColourSet>(),
-        max_test_age_secs: (byte(18) % 2 == 1).then(|| u64::from(word(19))),
+        max_test_age: (byte(18) % 2 == 1).then(|| Duration::from_secs(u64::from(word(19)))),
         min_doses: byte(23),
         ..Policy::default()
     };
     let now = Timestamp::from_unix(u64::from(word(24)));
-    let decision = policy.evaluate(&claims, now);
+    let decision = policy.evaluate(&Verified::keys_only(claims), now);
     assert_eq!(decision.admitted(), decision.denials().next().is_none());
     assert_eq!(
         policy.accepted_colours.contains(colour),
@@ -366,7 +368,7 @@ fn trust_store_revocations(store: &mut TrustStore, before: &Snapshot, chunk: &[u
 
 fn trust_store_verify(store: &mut TrustStore, before: &Snapshot, chunk: &[u8], now: Timestamp) {
     let qr = text::encode_qr(chunk);
-    let plain = store.verifier().verify(&qr, now);
+    let plain = store.verifier().verify(&qr, now).map(|v| v.claims);
     match store.verify(&qr, now) {
         Ok(verified) => {
             assert_eq!(plain, Ok(verified.claims));

@@ -18,9 +18,9 @@
 //!
 //! // Scanner side: trusts the issuer's public key, nothing else.
 //! let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key())?]);
-//! let claims = verifier.verify(&token.qr_text(), now)?;
-//! assert_eq!(claims.colour, Colour::Green);
-//! assert!(Policy::default().evaluate(&claims, now).admitted());
+//! let verified = verifier.verify(&token.qr_text(), now)?;
+//! assert_eq!(verified.claims.colour, Colour::Green);
+//! assert!(Policy::default().evaluate(&verified, now).admitted());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -57,6 +57,6 @@ mod verifier;
 pub use code::{Category, Code, Language};
 pub use error::Error;
 pub use key::TrustedKey;
-pub use policy::{ColourSet, Decision, Denial, Policy};
+pub use policy::{ColourSet, Decision, Denial, Hours, Policy};
 pub use store::{Checkpoint, Stale, TrustData, TrustStore, Verified};
 pub use verifier::Verifier;

@@ -2,6 +2,8 @@
 //! set, and the clock floor, with every rule about accepting new data.
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::time::Duration;
 
 use qrseal_core::lists::{
     ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationList, TRUST_LIST_DOMAIN, TrustList,
@@ -34,13 +36,68 @@ pub struct Stale {
     pub overdue_secs: u64,
 }
 
-/// A token that verified against the trust data.
+/// A token that verified, with what it was verified against: the only input of
+/// [`crate::Policy::evaluate`], so a policy always sees the state of the trust data.
+///
+/// Only [`Verifier::verify`] and [`TrustStore::verify`] (and their byte and batch forms) make
+/// one, so a caller cannot hand the policy claims stripped of the trust data's state; fields
+/// may be added.
+///
+/// ```compile_fail
+/// # use qrseal_verifier::Verified;
+/// # fn forge(claims: qrseal_core::Claims) -> Verified {
+/// Verified { claims, stale: None, revocations: None } // error: non-exhaustive
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verified {
     /// The token's claims.
     pub claims: Claims,
-    /// Set when the trust data is stale: see [`Stale`].
+    /// Set when the trust data is stale: see [`Stale`]. Always `None` from a plain
+    /// [`Verifier`], which holds no dated trust data.
     pub stale: Option<Stale>,
+    /// The header of the revocation data the token was checked against; `None` when none
+    /// was loaded (always, from a plain [`Verifier`]): a revoked token then verifies.
+    /// [`crate::Policy::require_revocations`] denies it.
+    pub revocations: Option<ListInfo>,
+}
+
+impl Verified {
+    /// Claims checked against keys only: no trust-list dates, no revocation data.
+    pub(crate) const fn keys_only(claims: Claims) -> Verified {
+        Verified {
+            claims,
+            stale: None,
+            revocations: None,
+        }
+    }
+}
+
+/// The newest issue time of a token that verified, raised through `&self` so that one store
+/// serves several scanner threads. A `u32` because token issue times are u32 seconds, and
+/// every target (thumbv7em included) has 32-bit atomics.
+#[derive(Debug, Default)]
+struct TokenFloor(AtomicU32);
+
+impl TokenFloor {
+    fn get(&self) -> Timestamp {
+        // Relaxed: the floor only ever grows, and a verify that races a raise and misses it
+        // compares against the floor as it was an instant earlier.
+        Timestamp::from_unix(u64::from(self.0.load(Ordering::Relaxed)))
+    }
+
+    fn raise(&self, t: Timestamp) {
+        // Token issue times fit in u32 (the wire format has 4 bytes for them).
+        let t = u32::try_from(t.unix()).unwrap_or(u32::MAX);
+        self.0.fetch_max(t, Ordering::Relaxed);
+    }
+}
+
+impl Clone for TokenFloor {
+    fn clone(&self) -> Self {
+        TokenFloor(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// What a scanner keeps across restarts so that neither its clock nor its trust data can be
@@ -104,6 +161,7 @@ impl Checkpoint {
 /// [`TrustStore::restore`] carry the floor and the sequence numbers across restarts.
 ///
 /// ```
+/// use core::time::Duration;
 /// use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
 /// use qrseal_core::{Colour, Timestamp};
 /// use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
@@ -128,7 +186,8 @@ impl Checkpoint {
 /// let revocations = sign_revocations(issuer.key(), RevocationKind::Full, &info(1), &[revoked])?;
 ///
 /// // Scanner side: pins the root public key only.
-/// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?).with_grace(3600);
+/// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?)
+///     .with_grace(Duration::from_secs(3600));
 /// store.load_trust_list(&trust_list)?;
 /// store.load_revocations(&revocations)?;
 /// assert_eq!(store.verify(&old.qr_text(), later), Err(Error::Revoked { before: later }));
@@ -148,12 +207,15 @@ pub struct TrustStore {
     trust: Option<ListInfo>,
     revocations: Option<RevocationSet>,
     floor: Checkpoint,
+    // Raised by verified tokens through `&self`; the clock floor is the later of this and
+    // `floor.clock_floor` (raised by lists, through `&mut self`).
+    token_floor: TokenFloor,
     grace_secs: u64,
 }
 
 impl TrustStore {
     /// How long past its next-update-by time data is still fresh by default: 24 hours.
-    pub const DEFAULT_GRACE_SECS: u64 = 24 * 3600;
+    pub const DEFAULT_GRACE: Duration = Duration::from_secs(24 * 3600);
 
     /// A store pinning `root`, holding no trust list yet (every token is then refused as
     /// signed by an unknown key).
@@ -164,20 +226,22 @@ impl TrustStore {
             trust: None,
             revocations: None,
             floor: Checkpoint::default(),
-            grace_secs: Self::DEFAULT_GRACE_SECS,
+            token_floor: TokenFloor::default(),
+            grace_secs: Self::DEFAULT_GRACE.as_secs(),
         }
     }
 
     /// Sets the clock skew tolerated on tokens, key windows and the clock floor (default
-    /// [`Verifier::DEFAULT_CLOCK_SKEW_SECS`]).
-    pub fn with_clock_skew(mut self, skew_secs: u64) -> TrustStore {
-        self.verifier = self.verifier.with_clock_skew(skew_secs);
+    /// [`Verifier::DEFAULT_CLOCK_SKEW`]; whole seconds count).
+    pub fn with_clock_skew(mut self, skew: Duration) -> TrustStore {
+        self.verifier = self.verifier.with_clock_skew(skew);
         self
     }
 
-    /// Sets how long past its next-update-by time trust data stays fresh.
-    pub fn with_grace(mut self, grace_secs: u64) -> TrustStore {
-        self.grace_secs = grace_secs;
+    /// Sets how long past its next-update-by time trust data stays fresh (whole seconds
+    /// count).
+    pub fn with_grace(mut self, grace: Duration) -> TrustStore {
+        self.grace_secs = grace.as_secs();
         self
     }
 
@@ -216,7 +280,16 @@ impl TrustStore {
 
     /// The clock floor and the newest sequence numbers accepted, to save across restarts.
     pub fn checkpoint(&self) -> Checkpoint {
-        self.floor
+        Checkpoint {
+            clock_floor: self.clock_floor(),
+            ..self.floor
+        }
+    }
+
+    /// The newest signed time seen: list issue times and the issue times of tokens that
+    /// verified.
+    fn clock_floor(&self) -> Timestamp {
+        self.floor.clock_floor.max(self.token_floor.get())
     }
 
     /// Raises the clock floor and the lowest acceptable sequence numbers to a saved
@@ -258,7 +331,7 @@ impl TrustStore {
             .keys()
             .map(|entry| TrustedKey::from_entry(&entry))
             .collect::<Result<Vec<_>, _>>()?;
-        let skew = self.verifier.skew_secs();
+        let skew = self.verifier.clock_skew();
         self.verifier = Verifier::new(keys).with_clock_skew(skew);
         self.trust = Some(list.info);
         self.floor.trust_list_sequence = list.info.sequence;
@@ -332,7 +405,7 @@ impl TrustStore {
         if loaded < required {
             return Err(Error::RevocationsBehind { loaded, required });
         }
-        let floor = self.floor.clock_floor;
+        let floor = self.clock_floor();
         if now.saturating_add(self.verifier.skew_secs()) < floor {
             return Err(Error::ClockBehind {
                 by_secs: floor.seconds_since(now),
@@ -369,17 +442,18 @@ impl TrustStore {
     /// [`Verifier::verify`] checks, with the trust list's key windows and compromise times;
     /// then revocation ([`Error::Revoked`]). A token that passes raises the clock floor to
     /// its issue time and comes back with [`Verified::stale`] set if the trust data is
-    /// stale. Never allocates.
-    pub fn verify(&mut self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
+    /// stale and [`Verified::revocations`] naming the revocation data checked. Takes `&self`:
+    /// one store can serve several threads (the floor is atomic). Never allocates.
+    pub fn verify(&self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
         self.check_state(now)?;
-        let claims = self.verifier.verify(token_text, now)?;
-        self.accept(claims, now)
+        let verified = self.verifier.verify(token_text, now)?;
+        self.accept(verified.claims, now)
     }
 
     /// Verifies many tokens at `now`, as [`TrustStore::verify`] would one by one, with
     /// signatures checked in batches ([`Verifier::verify_batch`]).
     pub fn verify_batch(
-        &mut self,
+        &self,
         token_texts: &[&str],
         now: Timestamp,
     ) -> Vec<Result<Verified, Error>> {
@@ -389,20 +463,21 @@ impl TrustStore {
         let results = self.verifier.verify_batch(token_texts, now);
         results
             .into_iter()
-            .map(|r| r.and_then(|claims| self.accept(claims, now)))
+            .map(|r| r.and_then(|v| self.accept(v.claims, now)))
             .collect()
     }
 
-    fn accept(&mut self, claims: Claims, now: Timestamp) -> Result<Verified, Error> {
+    fn accept(&self, claims: Claims, now: Timestamp) -> Result<Verified, Error> {
         if let Some(before) = self.revoked_before(&claims.subject)
             && claims.issued_at < before
         {
             return Err(Error::Revoked { before });
         }
-        self.raise_floor(claims.issued_at);
+        self.token_floor.raise(claims.issued_at);
         Ok(Verified {
             claims,
             stale: self.staleness(now),
+            revocations: self.revocations(),
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The trust store through the public API: trust lists, rotation walked across time,
 //! compromise, revocation (full lists and deltas), staleness and the clock guard.
 
+use std::time::Duration;
+
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, Revocation, RevocationKind, TrustList, Window,
 };
@@ -13,7 +15,7 @@ use qrseal_verifier::{
 
 const H: u64 = 3600;
 const DAY: u64 = 24 * H;
-const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW_SECS;
+const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW.as_secs();
 
 fn t(secs: u64) -> Timestamp {
     // 2026-11-21T00:00:00Z plus secs.
@@ -348,7 +350,7 @@ fn revocation_takes_effect_everywhere_and_a_refreshed_token_verifies() {
     let red = token(&k1, "110101199003078888", Colour::Red, at);
     let v = store.verify(&red.qr_text(), t(3 * H)).unwrap();
     assert_eq!(v.claims.colour, Colour::Red);
-    assert!(!Policy::default().evaluate_verified(&v, t(3 * H)).admitted());
+    assert!(!Policy::default().evaluate(&v, t(3 * H)).admitted());
 }
 
 #[test]
@@ -505,7 +507,7 @@ fn revocation_lookup_agrees_with_a_plain_search_at_many_sizes() {
 #[test]
 fn stale_data_is_reported_with_its_age_and_left_to_the_policy() {
     let k1 = issuer(1);
-    let mut store = store().with_grace(6 * H);
+    let mut store = store().with_grace(Duration::from_secs(6 * H));
     // Trust list due for renewal after 7 days; revocations after 1 day.
     store
         .load_trust_list(&trust_list(
@@ -538,24 +540,21 @@ fn stale_data_is_reported_with_its_age_and_left_to_the_policy() {
     assert_eq!(stale.age_secs, DAY + 6 * H);
     assert_eq!(stale.overdue_secs, 6 * H);
     // The default policy admits data up to 72 h overdue, then denies with the age.
-    assert!(Policy::default().evaluate_verified(&v, now).admitted());
+    assert!(Policy::default().evaluate(&v, now).admitted());
     let now = t(H + DAY + 72 * H + 1);
     let v = store_verify(&mut store, &token(&k1, "A", Colour::Green, now), now);
-    let d = Policy::default().evaluate_verified(&v, now);
+    let d = Policy::default().evaluate(&v, now);
     assert_eq!(
         d.denials().collect::<Vec<_>>(),
         vec![Denial::StaleTrustData {
             data: TrustData::Revocations,
-            overdue_secs: 72 * H + 1,
-            max_secs: 72 * H
+            overdue: Duration::from_secs(72 * H + 1),
+            max: Duration::from_secs(72 * H)
         }]
     );
     // A caller that never denies on staleness still sees it.
-    let lenient = Policy {
-        max_stale_secs: None,
-        ..Policy::default()
-    };
-    assert!(lenient.evaluate_verified(&v, now).admitted());
+    let lenient = Policy::default().max_stale(None);
+    assert!(lenient.evaluate(&v, now).admitted());
     assert!(v.stale.is_some());
     // Past the trust list's own date, the more overdue one is reported.
     let now = t(7 * DAY + 6 * H);
@@ -636,7 +635,7 @@ fn batch_verification_matches_one_by_one() {
             &[revoke(&k1, "R3", t(2 * H))],
         ))
         .unwrap();
-    let mut batch = single.clone();
+    let batch = single.clone();
     let now = t(6 * H);
     let texts: Vec<String> = (0..150)
         .map(|i| {
