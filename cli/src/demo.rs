@@ -6,7 +6,7 @@ use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::{Colour, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{Policy, TrustStore, TrustedKey, Verifier};
 
 use crate::args::DemoArgs;
@@ -199,7 +199,7 @@ fn trust_walkthrough(
     };
 
     // 7. A root key; trust list 1 names the issuer key from step 1.
-    let root = IssuerKey::generate().map_err(|e| failed(7, e))?;
+    let root = RootKey::generate().map_err(|e| failed(7, e))?;
     let pinned = TrustedKey::from_bytes(&root.public_key()).map_err(|e| failed(7, e))?;
     let mut keys = vec![new_key_entry(issuer.key().public_key(), now)];
     let list =

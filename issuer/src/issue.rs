@@ -6,6 +6,7 @@ use qrseal_core::{
 };
 use rayon::prelude::*;
 
+use crate::key::Sign as _;
 use crate::{Error, IssuerKey, SubjectSecret};
 
 /// How long tokens live, and how widely their expiries are spread.

@@ -9,7 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, IssuerKey, SubjectSecret};
+use crate::{Error, IssuerKey, RootKey, SubjectSecret};
 
 /// File name of the issuer's secret key.
 pub const ISSUER_KEY_FILE: &str = "issuer.key";
@@ -41,7 +41,7 @@ pub fn save_new(dir: &Path, key: &IssuerKey, subject: &SubjectSecret) -> Result<
 
 /// Writes a new root key into `dir` (created if missing): `root.key` and `root.pub`.
 /// Refuses, changing nothing, if either file exists.
-pub fn save_root(dir: &Path, root: &IssuerKey) -> Result<(), Error> {
+pub fn save_root(dir: &Path, root: &RootKey) -> Result<(), Error> {
     save_files(
         dir,
         &[
@@ -97,8 +97,8 @@ pub fn load(dir: &Path) -> Result<(IssuerKey, SubjectSecret), Error> {
 }
 
 /// Reads `root.key` from `dir`.
-pub fn load_root(dir: &Path) -> Result<IssuerKey, Error> {
-    IssuerKey::from_pkcs8_pem(&read_secret(&dir.join(ROOT_KEY_FILE))?)
+pub fn load_root(dir: &Path) -> Result<RootKey, Error> {
+    RootKey::from_pkcs8_pem(&read_secret(&dir.join(ROOT_KEY_FILE))?)
 }
 
 fn read_secret(path: &Path) -> Result<zeroize::Zeroizing<String>, Error> {
@@ -167,7 +167,7 @@ mod tests {
     fn root_keys_are_private_never_overwritten_and_load_back() {
         let dir = tempfile::tempdir().unwrap();
         let root_dir = dir.path().join("root");
-        let root = IssuerKey::generate().unwrap();
+        let root = RootKey::generate().unwrap();
         save_root(&root_dir, &root).unwrap();
         assert_eq!(
             load_root(&root_dir).unwrap().public_key(),
@@ -184,7 +184,7 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let other = IssuerKey::generate().unwrap();
+        let other = RootKey::generate().unwrap();
         assert!(matches!(
             save_root(&root_dir, &other),
             Err(Error::KeyFileExists(_))

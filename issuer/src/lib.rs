@@ -31,4 +31,4 @@ pub mod publish;
 
 pub use error::Error;
 pub use issue::{IssuedToken, Issuer, Status, TtlPolicy};
-pub use key::{IssuerKey, MAX_ID_NUMBER_LEN, SubjectSecret};
+pub use key::{IssuerKey, MAX_ID_NUMBER_LEN, RootKey, SubjectSecret};

@@ -8,9 +8,10 @@ use qrseal_core::lists::{
 };
 use qrseal_core::{PUBLIC_KEY_LEN, Timestamp};
 
-use crate::{Error, IssuerKey};
+use crate::key::Sign;
+use crate::{Error, IssuerKey, RootKey};
 
-fn signed(key: &IssuerKey, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
+fn signed(key: &impl Sign, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
     let mut message = Vec::with_capacity(domain.len() + body.len());
     message.extend_from_slice(domain);
     message.extend_from_slice(&body);
@@ -21,7 +22,7 @@ fn signed(key: &IssuerKey, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
 /// A trust list holding `keys`, signed by `root`. See `qrseal_core::lists` for the rules
 /// the keys must meet.
 pub fn sign_trust_list(
-    root: &IssuerKey,
+    root: &RootKey,
     info: &ListInfo,
     keys: &[KeyEntry],
 ) -> Result<Vec<u8>, Error> {

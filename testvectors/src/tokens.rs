@@ -151,7 +151,7 @@ fn sign(key: &NamedKey, body: &[u8]) -> Vec<u8> {
     let mut message = SIGNING_DOMAIN.to_vec();
     message.extend_from_slice(body);
     let mut token = body.to_vec();
-    token.extend_from_slice(&key.signing().sign(&message));
+    token.extend_from_slice(&key.sign(&message));
     token
 }
 
@@ -1158,7 +1158,7 @@ impl Builder {
 
         let body = &token[..token.len() - 64];
         let mut no_domain = body.to_vec();
-        no_domain.extend_from_slice(&self.issuer_key.signing().sign(body));
+        no_domain.extend_from_slice(&self.issuer_key.sign(body));
         cases.push(Case::token(
             "bad-signature-without-domain",
             "The body signed without the `qrseal/v1/token` prefix: a valid Ed25519 signature \
@@ -1171,7 +1171,7 @@ impl Builder {
         let mut message = SIGNING_DOMAIN.to_vec();
         message.extend_from_slice(body);
         let mut wrong_key = body.to_vec();
-        wrong_key.extend_from_slice(&next.signing().sign(&message));
+        wrong_key.extend_from_slice(&next.sign(&message));
         cases.push(
             Case::token(
                 "bad-signature-other-trusted-key",

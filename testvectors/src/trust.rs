@@ -14,7 +14,7 @@ use qrseal_core::lists::{
 };
 use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp, text};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, TtlPolicy};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, TtlPolicy};
 use qrseal_verifier::{
     Checkpoint, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verified,
 };
@@ -420,7 +420,7 @@ fn fail<E: core::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
 }
 
 fn trust_list(root: [u8; 32], i: ListInfo, keys: &[KeyEntry]) -> Result<Vec<u8>, String> {
-    sign_trust_list(&key(root), &i, keys).map_err(fail("sign_trust_list"))
+    sign_trust_list(&RootKey::from_secret_bytes(root), &i, keys).map_err(fail("sign_trust_list"))
 }
 
 fn revocations(
@@ -444,7 +444,7 @@ fn resign(signer: [u8; 32], domain: &[u8], body: &[u8]) -> Vec<u8> {
     let mut message = domain.to_vec();
     message.extend_from_slice(body);
     let mut out = body.to_vec();
-    out.extend_from_slice(&key(signer).sign(&message));
+    out.extend_from_slice(&crate::keys::raw_sign(signer, &message));
     out
 }
 

@@ -38,7 +38,7 @@ use qrseal_core::{
     Colour, Date, DisplayHint, SubjectId, TestRecord, TestResult, Timestamp, Vaccination,
 };
 use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{TrustStore, TrustedKey};
 use sha2::{Digest, Sha512};
 
@@ -116,7 +116,7 @@ fn fixture() -> &'static Fixture {
 }
 
 fn build() -> Fixture {
-    let root = IssuerKey::from_secret_bytes([7; 32]);
+    let root = RootKey::from_secret_bytes([7; 32]);
     let issuer = Issuer::new(
         IssuerKey::from_secret_bytes([1; 32]),
         SubjectSecret::from_bytes([2; 32]),

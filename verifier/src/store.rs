@@ -165,7 +165,7 @@ impl Checkpoint {
 /// use qrseal_core::lists::{ListInfo, Revocation, RevocationKind};
 /// use qrseal_core::{Colour, Timestamp};
 /// use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
-/// use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+/// use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 /// use qrseal_verifier::{Error, TrustStore, TrustedKey};
 ///
 /// let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?;
@@ -173,7 +173,7 @@ impl Checkpoint {
 /// let info = |sequence| ListInfo { sequence, issued_at: now, next_update_by: day(1) };
 ///
 /// // Publisher side: the offline root key vouches for the issuer key.
-/// let root = IssuerKey::from_secret_bytes([1; 32]);
+/// let root = RootKey::from_secret_bytes([1; 32]);
 /// let issuer_key = IssuerKey::from_secret_bytes([2; 32]);
 /// let entry = new_key_entry(issuer_key.public_key(), now);
 /// let issuer = Issuer::new(issuer_key, SubjectSecret::from_bytes([3; 32]));

@@ -6,7 +6,7 @@ use std::time::Duration;
 use qrseal_core::lists::{ListInfo, RevocationKind};
 use qrseal_core::{Colour, Timestamp};
 use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{Denial, Policy, TrustStore, TrustedKey, Verifier};
 
 const H: u64 = 3600;
@@ -16,8 +16,8 @@ fn t(secs: u64) -> Timestamp {
     Timestamp::from_unix(1_795_219_200 + secs)
 }
 
-fn root() -> IssuerKey {
-    IssuerKey::from_secret_bytes([0xA0; 32])
+fn root() -> RootKey {
+    RootKey::from_secret_bytes([0xA0; 32])
 }
 
 fn issuer() -> Issuer {

@@ -91,7 +91,7 @@ mod trust_seeds {
     };
     use qrseal_core::{Colour, SubjectId, Timestamp};
     use qrseal_issuer::publish::{new_key_entry, sign_revocations, sign_trust_list};
-    use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+    use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
     use qrseal_verifier::{Checkpoint, TrustStore, TrustedKey, fuzzing};
 
     /// The root `fuzzing::trust_store` pins (`fuzzing::TRUST_ROOT_PUBLIC_KEY`).
@@ -168,7 +168,7 @@ mod trust_seeds {
     }
 
     fn parts() -> Parts {
-        let root = key(ROOT_SEED);
+        let root = RootKey::from_secret_bytes(ROOT_SEED);
         let secret = SubjectSecret::from_bytes(SUBJECT_SECRET);
         let issue = |seed: [u8; 32]| {
             let issuer = Issuer::new(key(seed), SubjectSecret::from_bytes(SUBJECT_SECRET));
@@ -194,7 +194,8 @@ mod trust_seeds {
             sign_trust_list(&root, &info(2), &[entry(ISSUER_SEED), next_compromised]).unwrap();
         let tl3 = sign_trust_list(&root, &info(3), &[issuer_retired, entry(NEXT_SEED)]).unwrap();
         let tl_empty = sign_trust_list(&root, &info(1), &[]).unwrap();
-        let tl_wrong_root = sign_trust_list(&key(UNKNOWN_SEED), &info(4), &both).unwrap();
+        let tl_wrong_root =
+            sign_trust_list(&RootKey::from_secret_bytes(UNKNOWN_SEED), &info(4), &both).unwrap();
 
         let rev = |s: SubjectId, before: u64| Revocation {
             subject: s,

@@ -8,7 +8,7 @@ use qrseal_core::lists::{
 };
 use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
-use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{
     Checkpoint, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verifier,
 };
@@ -22,8 +22,8 @@ fn t(secs: u64) -> Timestamp {
     Timestamp::from_unix(1_795_219_200 + secs)
 }
 
-fn root() -> IssuerKey {
-    IssuerKey::from_secret_bytes([0xA0; 32])
+fn root() -> RootKey {
+    RootKey::from_secret_bytes([0xA0; 32])
 }
 
 fn issuer(n: u8) -> Issuer {
@@ -266,7 +266,7 @@ fn forged_wrong_root_and_rolled_back_trust_lists_change_nothing() {
         forged[at] ^= 1;
     }
     // The same list, intact, but signed by another root.
-    let other = IssuerKey::from_secret_bytes([0xB0; 32]);
+    let other = RootKey::from_secret_bytes([0xB0; 32]);
     let foreign = sign_trust_list(&other, &info(9, t(H), DAY), &[]).unwrap();
     assert_eq!(
         store.load_trust_list(&foreign),
