@@ -1,7 +1,8 @@
 //! `qrseal inspect`: decode a token and show every field, without verifying anything.
 
+use qrseal_core::Token;
 use qrseal_core::text::{self, TextForm};
-use qrseal_core::{MAX_TOKEN_LEN, Token};
+use qrseal_core::wire::MAX_TOKEN_LEN;
 use serde_json::json;
 
 use crate::args::InspectArgs;

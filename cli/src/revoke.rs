@@ -10,7 +10,8 @@ use std::io;
 use std::path::Path;
 
 use qrseal_core::lists::{REVOCATION_LIST_DOMAIN, Revocation, RevocationKind, RevocationList};
-use qrseal_core::{SUBJECT_LEN, SubjectId, Timestamp};
+use qrseal_core::wire::SUBJECT_LEN;
+use qrseal_core::{SubjectId, Timestamp};
 use qrseal_issuer::keyfile;
 use qrseal_issuer::publish::sign_revocations;
 use qrseal_issuer::{Issuer, IssuerKey};

@@ -29,10 +29,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qrseal_core::render::{Ecc, QrSymbol};
-use qrseal_core::{
-    Colour, Date, DisplayHint, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, TestRecord,
-    TestResult, Timestamp, Vaccination,
-};
+use qrseal_core::wire::{MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS};
+use qrseal_core::{Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret, TtlPolicy};
 use qrseal_verifier::{Policy, TrustedKey, Verifier};
 

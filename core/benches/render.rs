@@ -24,10 +24,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qrcode::EcLevel;
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::text::{self, TextForm, TokenBuf};
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN,
-    MAX_VALIDITY_SECS, SIGNATURE_LEN, SubjectId, TestRecord, TestResult, Timestamp, Token,
-    Vaccination, encode_body,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp, Token,
+    Vaccination,
 };
 
 /// 2026-11-21T08:00:00Z.

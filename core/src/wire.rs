@@ -1,4 +1,5 @@
-//! Wire format v1: `version | key id | payload (postcard) | Ed25519 signature`.
+//! Wire format v1: `version | key id | payload (postcard) | Ed25519 signature`; the byte
+//! layout's constants and the encoding functions issuers and verifiers build on.
 //!
 //! The signature covers [`SIGNING_DOMAIN`] followed by every byte before it. One set of claims
 //! has exactly one encoding: [`Token::parse`] re-encodes what it read and rejects any input
@@ -10,7 +11,7 @@ use core::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::claims::{MAX_DISPLAY_HINT_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN};
+pub use crate::claims::{MAX_DISPLAY_HINT_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN};
 use crate::{
     Claims, Colour, Date, DisplayHint, Error, Field, SubjectId, TestRecord, TestResult, Timestamp,
     Vaccination,

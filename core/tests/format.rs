@@ -1,10 +1,13 @@
 //! The v1 wire format through the public API: round trips, canonical form, every error kind,
 //! and the QR size budget.
 
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, encode_body,
+};
+
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, Error, Field, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS,
-    MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, SubjectId, TestRecord, TestResult, Timestamp,
-    Token, Vaccination, encode_body, text,
+    Claims, Colour, Date, DisplayHint, Error, Field, KeyId, SubjectId, TestRecord, TestResult,
+    Timestamp, Token, Vaccination, text,
 };
 
 const NOW: u64 = 1_795_248_000; // 2026-11-21T08:00:00Z

@@ -2,10 +2,12 @@
 //! against the `base45` crate (the RFC 9285 examples are unit tests in `src/base45.rs`).
 
 use proptest::prelude::*;
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN,
-    MAX_VALIDITY_SECS, SubjectId, TestRecord, TestResult, Timestamp, Token, Vaccination, base45,
-    encode_body, text,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp, Token,
+    Vaccination, base45, text,
 };
 
 fn colour() -> impl Strategy<Value = Colour> {

@@ -1,8 +1,11 @@
 //! Issuing tokens, one at a time or a city at a time.
 
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body, signed_message,
+};
+
 use qrseal_core::{
-    Claims, Colour, DisplayHint, MAX_BODY_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, SubjectId,
-    TestRecord, Timestamp, Vaccination, encode_body, signed_message, text,
+    Claims, Colour, DisplayHint, SubjectId, TestRecord, Timestamp, Vaccination, text,
 };
 use rayon::prelude::*;
 

@@ -3,7 +3,8 @@
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signer, SigningKey};
 use hmac::{KeyInit, Mac};
-use qrseal_core::{KeyId, PUBLIC_KEY_LEN, SUBJECT_LEN, SubjectId};
+use qrseal_core::wire::{PUBLIC_KEY_LEN, SUBJECT_LEN};
+use qrseal_core::{KeyId, SubjectId};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;

@@ -1,12 +1,13 @@
 //! Publishing trust data: trust lists signed by the root key, revocation lists signed by an
 //! issuer key, and the trust-list change a key rotation makes.
 
-use qrseal_core::MAX_VALIDITY_SECS;
+use qrseal_core::Timestamp;
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationKind,
     TRUST_LIST_DOMAIN, Window, encode_revocation_list, encode_trust_list,
 };
-use qrseal_core::{PUBLIC_KEY_LEN, Timestamp};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::wire::PUBLIC_KEY_LEN;
 
 use crate::key::Sign;
 use crate::{Error, IssuerKey, RootKey};

@@ -3,9 +3,12 @@
 use std::time::Duration;
 
 use qrseal_core::text::MAX_QR_TEXT_LEN;
+use qrseal_core::wire::{
+    MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS,
-    SIGNING_DOMAIN, SubjectId, TestRecord, TestResult, Timestamp, Vaccination, encode_body, text,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp,
+    Vaccination, text,
 };
 use qrseal_issuer::{Issuer, Status, TtlPolicy};
 use qrseal_verifier::{ColourSet, Denial, Policy, Verifier};
@@ -157,7 +160,7 @@ fn sign(key: &NamedKey, body: &[u8]) -> Vec<u8> {
 
 /// Encodes `claims` with the library and signs them.
 fn sign_claims(key: &NamedKey, claims: &Claims) -> Result<Vec<u8>, String> {
-    let mut body = [0u8; qrseal_core::MAX_BODY_LEN];
+    let mut body = [0u8; qrseal_core::wire::MAX_BODY_LEN];
     let n = encode_body(key.signing().key_id(), claims, &mut body)
         .map_err(|e| format!("encode_body: {e}"))?;
     Ok(sign(key, &body[..n]))

@@ -12,7 +12,8 @@ use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, TRUST_LIST_DOMAIN,
     encode_revocation_list, encode_trust_list,
 };
-use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp, text};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::{Colour, SubjectId, Timestamp, text};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
 use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, TtlPolicy};
 use qrseal_verifier::{
@@ -497,7 +498,7 @@ impl Ctx {
 
     /// The same token with one bit of its signature flipped.
     fn forged(&self, t: &Tok) -> Result<Tok, String> {
-        let mut buf = [0u8; qrseal_core::MAX_TOKEN_LEN];
+        let mut buf = [0u8; qrseal_core::wire::MAX_TOKEN_LEN];
         let (bytes, _) = text::decode(&t.text, &mut buf).map_err(fail("decode"))?;
         let mut bytes = bytes.to_vec();
         let n = bytes.len();
@@ -730,7 +731,7 @@ impl Ctx {
         // The root's signature over the token domain instead of the trust-list domain.
         body = encode_trust_list(root_id, &info(2, T0, T0 + 7 * D), &evil_keys)
             .map_err(fail("encode"))?;
-        let wrong_domain = resign(ROOT_SEED, qrseal_core::SIGNING_DOMAIN, &body);
+        let wrong_domain = resign(ROOT_SEED, qrseal_core::wire::SIGNING_DOMAIN, &body);
         s.trust(
             "list 2 signed by the root over the token domain instead of qrseal/v1/trust-list",
             &wrong_domain,

@@ -26,9 +26,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
+use qrseal_core::wire::{SIGNATURE_LEN, SIGNING_DOMAIN};
 use qrseal_core::{
-    Colour, Date, DisplayHint, SIGNATURE_LEN, SIGNING_DOMAIN, TestRecord, TestResult, Timestamp,
-    Vaccination, text,
+    Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
 };
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
 use qrseal_verifier::frame::{decode_frame, decode_image};

@@ -9,9 +9,9 @@ use qrseal_core::lists::{
     KeyEntry, ListInfo, Revocation, RevocationKind, RevocationList, TrustList,
     encode_revocation_list, encode_trust_list,
 };
+use qrseal_core::wire::{MAX_BODY_LEN, MAX_TOKEN_LEN, encode_body};
 use qrseal_core::{
-    Claims, Colour, Date, MAX_BODY_LEN, MAX_TOKEN_LEN, SubjectId, TestRecord, TestResult,
-    Timestamp, Token, Vaccination, encode_body, text,
+    Claims, Colour, Date, SubjectId, TestRecord, TestResult, Timestamp, Token, Vaccination, text,
 };
 
 use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verified, Verifier};

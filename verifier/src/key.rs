@@ -2,7 +2,8 @@
 
 use curve25519_dalek::edwards::EdwardsPoint;
 use qrseal_core::lists::{KeyEntry, KeyState, Window};
-use qrseal_core::{KeyId, PUBLIC_KEY_LEN, Timestamp};
+use qrseal_core::wire::PUBLIC_KEY_LEN;
+use qrseal_core::{KeyId, Timestamp};
 
 use crate::Error;
 use crate::signature::decompress_strict;

@@ -9,7 +9,8 @@ use qrseal_core::lists::{
     ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationList, TRUST_LIST_DOMAIN, TrustList,
     list_signed_message,
 };
-use qrseal_core::{Claims, SIGNATURE_LEN, SubjectId, Timestamp};
+use qrseal_core::wire::SIGNATURE_LEN;
+use qrseal_core::{Claims, SubjectId, Timestamp};
 
 use crate::revocations::RevocationSet;
 use crate::signature::verify_parts;

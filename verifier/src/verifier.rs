@@ -3,7 +3,9 @@
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use qrseal_core::{KeyId, MAX_TOKEN_LEN, Timestamp, Token, signed_message, text};
+use qrseal_core::wire::{MAX_TOKEN_LEN, signed_message};
+
+use qrseal_core::{KeyId, Timestamp, Token, text};
 
 use crate::signature::{Prepared, batch_equation, verify_parts};
 use crate::{Error, TrustedKey, Verified};

@@ -6,7 +6,8 @@ use std::time::Duration;
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, Revocation, RevocationKind, TrustList, Window,
 };
-use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::{Colour, SubjectId, Timestamp};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_revocations, sign_trust_list};
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{
