@@ -40,20 +40,11 @@ pub(crate) fn run(args: &IssueArgs) -> Outcome {
 /// --ttl (default 24h) and --spread (default TTL/8: 3h for 24h, as `TtlPolicy::default()`).
 fn ttl_policy(args: &IssueArgs) -> Result<TtlPolicy, Failure> {
     let default = TtlPolicy::default();
-    let secs = |d: std::time::Duration, flag: &str| {
-        u32::try_from(d.as_secs()).map_err(|_| Failure::usage(format!("{flag} is far too long")))
+    let ttl = args.ttl.unwrap_or(default.ttl);
+    let spread = match (args.spread, args.ttl) {
+        (Some(d), _) => d,
+        (None, Some(_)) => std::time::Duration::from_secs(ttl.as_secs() / 8),
+        (None, None) => default.spread,
     };
-    let ttl_secs = match args.ttl {
-        Some(d) => secs(d, "--ttl")?,
-        None => default.ttl_secs,
-    };
-    let spread_secs = match (args.spread, args.ttl) {
-        (Some(d), _) => secs(d, "--spread")?,
-        (None, Some(_)) => ttl_secs / 8,
-        (None, None) => default.spread_secs,
-    };
-    Ok(TtlPolicy {
-        ttl_secs,
-        spread_secs,
-    })
+    Ok(TtlPolicy::new(ttl, spread))
 }

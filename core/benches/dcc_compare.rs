@@ -99,10 +99,10 @@ fn our_texts() -> [(&'static str, String); 3] {
         .unwrap();
     let full = issuer.issue(&full_status(&issuer, 0), now()).unwrap();
     let longest = issuer
-        .with_ttl(TtlPolicy {
-            ttl_secs: MAX_VALIDITY_SECS,
-            spread_secs: 0,
-        })
+        .with_ttl(TtlPolicy::new(
+            std::time::Duration::from_secs(u64::from(MAX_VALIDITY_SECS)),
+            std::time::Duration::ZERO,
+        ))
         .unwrap();
     let max = longest
         .issue(

@@ -8,15 +8,12 @@
 //! use qrseal_core::wire::MAX_BODY_LEN;
 //! use qrseal_core::{text, Claims, Colour, KeyId, SubjectId, Timestamp, Token};
 //!
-//! let claims = Claims {
-//!     subject: SubjectId([7; 12]),
-//!     colour: Colour::Green,
-//!     test: None,
-//!     vaccination: None,
-//!     issued_at: Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?,
-//!     expires_at: Timestamp::parse_rfc3339("2026-11-22T08:00:00Z")?,
-//!     display_hint: None,
-//! };
+//! let claims = Claims::new(
+//!     SubjectId([7; 12]),
+//!     Colour::Green,
+//!     Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?,
+//!     Timestamp::parse_rfc3339("2026-11-22T08:00:00Z")?,
+//! );
 //! let mut body = [0u8; MAX_BODY_LEN];
 //! let n = qrseal_core::wire::encode_body(KeyId([1, 2, 3, 4]), &claims, &mut body)?;
 //! // An issuer signs `signed_message(&body[..n])` and appends the 64-byte signature.

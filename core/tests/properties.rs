@@ -33,21 +33,16 @@ prop_compose! {
         display_hint in hint(),
     ) -> Claims {
         let issued_at = Timestamp::from_unix(issued);
-        Claims {
-            subject: SubjectId(subject),
-            colour,
-            test: test.map(|(r, age)| TestRecord {
+        Claims::new(SubjectId(subject), colour, issued_at, issued_at.saturating_add(validity))
+            .with_test(test.map(|(r, age)| TestRecord {
                 result: [TestResult::Negative, TestResult::Positive, TestResult::Pending][r],
                 collected_at: issued_at.saturating_sub(age.min(issued)),
-            }),
-            vaccination: vaccination.map(|(doses, days)| Vaccination {
+            }))
+            .with_vaccination(vaccination.map(|(doses, days)| Vaccination {
                 doses,
                 last_dose: Date::from_days_since_epoch(days),
-            }),
-            issued_at,
-            expires_at: issued_at.saturating_add(validity),
-            display_hint,
-        }
+            }))
+            .with_display_hint(display_hint)
     }
 }
 

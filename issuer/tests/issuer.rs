@@ -2,6 +2,7 @@
 //! spread, batch issuing.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use qrseal_core::{
     Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Token, Vaccination,
@@ -166,10 +167,10 @@ fn issued_tokens_carry_the_status_and_parse() {
 
 #[test]
 fn expiries_spread_per_holder_over_the_window() {
-    let ttl = TtlPolicy {
-        ttl_secs: 24 * 3600,
-        spread_secs: 3 * 3600,
-    };
+    let ttl = TtlPolicy::new(
+        Duration::from_secs(24 * 3600),
+        Duration::from_secs(3 * 3600),
+    );
     let issuer = issuer().with_ttl(ttl).unwrap();
     let now = Timestamp::from_unix(NOW);
     let mut per_minute: HashMap<u64, u32> = HashMap::new();
@@ -198,18 +199,9 @@ fn expiries_spread_per_holder_over_the_window() {
 #[test]
 fn ttl_policies_are_checked() {
     for bad in [
-        TtlPolicy {
-            ttl_secs: 0,
-            spread_secs: 0,
-        },
-        TtlPolicy {
-            ttl_secs: 3600,
-            spread_secs: 3600,
-        },
-        TtlPolicy {
-            ttl_secs: 1 << 21,
-            spread_secs: 0,
-        },
+        TtlPolicy::new(Duration::ZERO, Duration::ZERO),
+        TtlPolicy::new(Duration::from_secs(3600), Duration::from_secs(3600)),
+        TtlPolicy::new(Duration::from_secs(1 << 21), Duration::ZERO),
     ] {
         assert!(
             matches!(issuer().with_ttl(bad), Err(Error::InvalidTtl(_))),

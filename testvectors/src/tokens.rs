@@ -248,18 +248,18 @@ impl Builder {
     /// Claims with every field present (test, vaccination, 16-byte hint), issued at
     /// [`ISSUED`] with the default TTL: the base of the malformed-structure cases.
     fn full_claims(&self) -> Result<Claims, String> {
-        Ok(Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: Some(test_record(TestResult::Negative, 20 * 3600, ISSUED)),
-            vaccination: Some(Vaccination {
-                doses: 3,
-                last_dose: date(2026, 5, 12)?,
-            }),
-            issued_at: ISSUED,
-            expires_at: TtlPolicy::default().expiry(&self.subject, ISSUED),
-            display_hint: Some(hint(HINT_16)?),
-        })
+        Ok(Claims::new(
+            self.subject,
+            Colour::Green,
+            ISSUED,
+            TtlPolicy::default().expiry(&self.subject, ISSUED),
+        )
+        .with_test(Some(test_record(TestResult::Negative, 20 * 3600, ISSUED)))
+        .with_vaccination(Some(Vaccination {
+            doses: 3,
+            last_dose: date(2026, 5, 12)?,
+        }))
+        .with_display_hint(Some(hint(HINT_16)?)))
     }
 
     /// A body of `full_claims` with one field replaced, re-signed with the issuer key so that
@@ -362,10 +362,10 @@ impl Builder {
 
         // Every field present, each at its largest encoding.
         let max_issuer = Issuer::new(self.issuer_key.signing(), keys::subject_secret())
-            .with_ttl(TtlPolicy {
-                ttl_secs: MAX_VALIDITY_SECS,
-                spread_secs: 0,
-            })
+            .with_ttl(TtlPolicy::new(
+                Duration::from_secs(u64::from(MAX_VALIDITY_SECS)),
+                Duration::ZERO,
+            ))
             .map_err(|e| format!("ttl: {e}"))?;
         let mut status = self.status(Colour::DarkRed);
         status.test = Some(test_record(
@@ -505,18 +505,16 @@ impl Builder {
 
         // A test collected at the epoch: age == issued_at, the largest age allowed there.
         let issued = Timestamp::from_unix(86_400);
-        let epoch_claims = Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: Some(TestRecord {
-                result: TestResult::Negative,
-                collected_at: Timestamp::from_unix(0),
-            }),
-            vaccination: None,
-            issued_at: issued,
-            expires_at: issued.saturating_add(3600),
-            display_hint: None,
-        };
+        let epoch_claims = Claims::new(
+            self.subject,
+            Colour::Green,
+            issued,
+            issued.saturating_add(3600),
+        )
+        .with_test(Some(TestRecord {
+            result: TestResult::Negative,
+            collected_at: Timestamp::from_unix(0),
+        }));
         let token = sign_claims(&self.issuer_key, &epoch_claims)?;
         cases.push(
             Case::token(
@@ -962,15 +960,12 @@ impl Builder {
             err_in("out_of_range", "test"),
         ));
         let issued = Timestamp::from_unix(86_400);
-        let epoch_claims = Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: None,
-            vaccination: None,
-            issued_at: issued,
-            expires_at: issued.saturating_add(3600),
-            display_hint: None,
-        };
+        let epoch_claims = Claims::new(
+            self.subject,
+            Colour::Green,
+            issued,
+            issued.saturating_add(3600),
+        );
         let mut parts = Parts::of(self.issuer_key.signing().key_id(), &epoch_claims);
         parts.test = vec![1];
         parts.test.extend(varint(86_401));
@@ -1007,11 +1002,7 @@ impl Builder {
             err_in("out_of_range", "display_hint"),
         ));
         // Without test and vaccination, so that the token stays within the longest text.
-        let no_test = Claims {
-            test: None,
-            vaccination: None,
-            ..self.full_claims()?
-        };
+        let no_test = self.full_claims()?.with_test(None).with_vaccination(None);
         cases.push(Case::token(
             "display-hint-too-long",
             "A 33-byte hint (`张*明 ****1234 李*华 ****5678`); at most 32 bytes are allowed. \

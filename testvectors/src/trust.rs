@@ -481,10 +481,10 @@ impl Ctx {
         ttl: u32,
     ) -> Result<Tok, String> {
         let issuer = Issuer::new(key(seed), keys::subject_secret())
-            .with_ttl(TtlPolicy {
-                ttl_secs: ttl,
-                spread_secs: 0,
-            })
+            .with_ttl(TtlPolicy::new(
+                Duration::from_secs(u64::from(ttl)),
+                Duration::ZERO,
+            ))
             .map_err(fail("ttl"))?;
         let t = issuer
             .issue(&Status::new(subject, Colour::Green), ts(issued))

@@ -582,10 +582,10 @@ fn ed25519_vectors_are_accepted_exactly_as_documented() {
 fn subject_vectors_hold() {
     let doc = load("subjects.json");
     let secret = SubjectSecret::from_bytes(hex_n(&doc["subject_secret_hex"]));
-    let ttl = TtlPolicy {
-        ttl_secs: u32::try_from(u64_of(&doc["ttl_policy"]["ttl_secs"])).expect("u32"),
-        spread_secs: u32::try_from(u64_of(&doc["ttl_policy"]["spread_secs"])).expect("u32"),
-    };
+    let ttl = TtlPolicy::new(
+        secs(&doc["ttl_policy"]["ttl_secs"]),
+        secs(&doc["ttl_policy"]["spread_secs"]),
+    );
     let issued = u64_of(&doc["issued_at_unix"]);
     for s in doc["subjects"].as_array().expect("subjects") {
         let id = s["id_number"].as_str().expect("id");
@@ -600,9 +600,9 @@ fn subject_vectors_hold() {
             s["first_8_bytes_le_u64"].as_str(),
             Some(first8.to_string().as_str())
         );
-        let spread = first8 % (u64::from(ttl.spread_secs) + 1);
+        let spread = first8 % (ttl.spread.as_secs() + 1);
         assert_eq!(u64_of(&s["expiry_spread_secs"]), spread);
-        let expires = issued + u64::from(ttl.ttl_secs) - spread;
+        let expires = issued + ttl.ttl.as_secs() - spread;
         assert_eq!(u64_of(&s["expires_at_unix"]), expires);
         assert_eq!(
             ttl.expiry(&subject, Timestamp::from_unix(issued)).unix(),

@@ -131,25 +131,24 @@ pub fn policy(data: &[u8]) {
         u32::from_le_bytes(w)
     };
     let colour = Colour::ALL[usize::from(byte(0) % 4)];
-    let claims = Claims {
-        subject: SubjectId([byte(1); 12]),
+    let claims = Claims::new(
+        SubjectId([byte(1); 12]),
         colour,
-        test: (byte(2) % 4 != 0).then(|| TestRecord {
-            result: [
-                TestResult::Negative,
-                TestResult::Positive,
-                TestResult::Pending,
-            ][usize::from(byte(2) % 3)],
-            collected_at: Timestamp::from_unix(u64::from(word(3))),
-        }),
-        vaccination: (byte(7) != 0).then(|| Vaccination {
-            doses: byte(7),
-            last_dose: Date::from_days_since_epoch(u16::from(byte(8)) << 8),
-        }),
-        issued_at: Timestamp::from_unix(u64::from(word(9))),
-        expires_at: Timestamp::from_unix(u64::from(word(13))),
-        display_hint: None,
-    };
+        Timestamp::from_unix(u64::from(word(9))),
+        Timestamp::from_unix(u64::from(word(13))),
+    )
+    .with_test((byte(2) % 4 != 0).then(|| TestRecord {
+        result: [
+            TestResult::Negative,
+            TestResult::Positive,
+            TestResult::Pending,
+        ][usize::from(byte(2) % 3)],
+        collected_at: Timestamp::from_unix(u64::from(word(3))),
+    }))
+    .with_vaccination((byte(7) != 0).then(|| Vaccination {
+        doses: byte(7),
+        last_dose: Date::from_days_since_epoch(u16::from(byte(8)) << 8),
+    }));
     let policy = Policy {
         accepted_colours: Colour::ALL
             .into_iter()
