@@ -28,6 +28,7 @@ pub enum TrustData {
 /// Trust data past its next-update-by time plus the grace period: the token verified, but
 /// against data that may be out of date. The caller's [`crate::Policy`] decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Stale {
     /// Which data (the more overdue, if both are).
     pub data: TrustData,
