@@ -10,9 +10,12 @@ use qrseal_core::{Colour, Date, TestResult, Timestamp};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success (verify: valid and admitted), 1 token rejected (not a valid token),
-2 usage error or unreadable file or key, 3 (verify) token valid but denied by the policy.
+2 usage error, unreadable file or key, or (verify) nothing can be said about the token
+(trust data, clock or image unusable), 3 (verify) token valid but denied by the policy.
+verify's status follows the category of the error table (docs/SPEC.md 7.5).
 
-Formats: TIME is RFC 3339 (2026-11-21T08:00:00Z, offsets such as +08:00 allowed);
+Formats: TIME is RFC 3339 (2026-11-21T08:00:00Z, offsets such as +08:00 allowed) or relative
+to the system clock (now, now-20h, now+1d);
 DATE is YYYY-MM-DD; DURATION is a number and a unit, such as 90m, 24h, 2d.
 TEXT may be `-` to read the token text from stdin (at most 4 KiB); surrounding white space
 is ignored.
@@ -80,7 +83,7 @@ tokens of a whole city do not expire in the same minute. --spread defaults to TT
 
 Example:
   qrseal issue --keys keys --id 11010119900307888X --colour green \\
-      --test negative@2026-11-20T09:30:00Z --doses 2 --last-dose 2026-08-01 \\
+      --test negative@now-20h --doses 2 --last-dose 2026-08-01 \\
       --display '张*明 ****1234'")]
 pub(crate) struct IssueArgs {
     /// Directory holding issuer.key and subject.key (from `qrseal keygen`).
@@ -173,28 +176,34 @@ pub(crate) struct InspectArgs {
 #[command(group(clap::ArgGroup::new("trusted").required(true).args(["keys", "root"])))]
 #[command(after_help = "\
 Trust either one issuer key (--keys DIR) or a root key and what it signed: --root root.pub \
---trust trust.qstl, and optionally revocation lists, applied in the order given (a full \
-list, then its deltas: --revocations full.qsrl --revocations delta-00000002.qsrl). With \
+--trust trust.qstl, and optionally revocation lists, applied in the order given: the full \
+list REVDIR/full.qsrl alone is always up to date; a scanner holding an older full list \
+applies the deltas published since, in order (--revocations old-full.qsrl --revocations \
+REVDIR/delta-00000003.qsrl ...). With \
 --checkpoint FILE, the clock floor and the newest list sequence numbers are read from FILE \
 (if it exists) and saved back to it, so that neither the clock nor the lists can be wound \
 back between runs.
 
-Exit codes: 0 valid and admitted; 1 rejected (not a valid token: empty, damaged, forged, \
-expired, not yet valid, unknown key, key compromised or not accepted, revoked, clock behind \
-the newest signed time seen, or no QR code in the image); 2 usage error, or a file, image, \
-key, trust list, revocation list or checkpoint that cannot be read or is refused (forged, \
-rolled back, a delta missing); 3 valid but denied by the policy.
+Exit codes follow the category of the error table (docs/SPEC.md 7.5): 0 valid and \
+admitted; 1 rejected, category invalid (not a valid token: empty, damaged, forged, expired, \
+not yet valid, unknown key, key compromised or not accepted, revoked); 2 nothing can be said \
+about the token, category unusable (a trust list, revocation list or checkpoint refused: \
+forged, rolled back, a delta missing; a clock behind the newest signed time seen; no QR \
+code in the image), or a usage error or unreadable file; 3 valid but denied by the policy, \
+category denied.
 
 The default policy admits green only and requires no test and no vaccination. Trust data \
 past its next update plus --grace (default 24h) is stale: the token still verifies, with a \
 warning, and is denied once the data is more than --max-stale (default 72h) past its next \
 update.
 
---json prints one object: result (admitted, denied or rejected), code (the stable error \
-code when rejected, else null), message, claims (when valid, else null) and denials (a list \
-of reasons, empty unless denied), denial_codes (their stable codes, such as colour or \
-stale_trust_data) and stale (with --root: null, or data (trust_list or revocations), age_secs \
-and overdue_secs when the trust data is stale).")]
+--json prints one object for every outcome, exit 2 included: result (admitted, denied, \
+rejected, or error when verification could not run), code, number and category (the error \
+table's row when rejected or refused, else null), message, claims (when valid, else null), \
+denials (a list of reasons, empty unless denied), denial_codes (their stable codes, such as \
+colour or stale_trust_data), stale (null, or data (trust_list or revocations), age_secs and \
+overdue_secs when the trust data is stale) and revocations (null when no revocation list \
+was checked, else its sequence, issued_at and next_update_by).")]
 pub(crate) struct VerifyArgs {
     /// Token text in QR or URL form, or `-` to read it from stdin.
     #[arg(value_name = "TEXT")]
@@ -283,9 +292,9 @@ and promises the next list by --now + --valid-for. KEYID is the 8-hex-digit key 
 live. --compromised KEYID@TIME makes every token of the key invalid from TIME on, whatever \
 its issue time says.
 
-Example:
+Example (the second republishes the list, as sequence 2, before it goes stale):
   qrseal trust-list --root root --add-issuer keys --out trust.qstl
-  qrseal trust-list --root root --previous trust.qstl --retire 1a2b3c4d --out trust.qstl")]
+  qrseal trust-list --root root --previous trust.qstl --out trust.qstl")]
 pub(crate) struct TrustListArgs {
     /// Directory holding root.key.
     #[arg(long, value_name = "DIR")]
@@ -405,8 +414,31 @@ pub(crate) struct InspectListArgs {
     pub(crate) file: PathBuf,
 }
 
+/// RFC 3339 (`2026-11-21T08:00:00Z`), or a time relative to the system clock: `now`,
+/// `now-20h`, `now+1h`.
 fn parse_time(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
+    match s.strip_prefix("now") {
+        Some(offset) => {
+            let now = crate::files::system_now().map_err(|f| f.message().to_owned())?;
+            relative_time(now, offset)
+        }
+        None => Timestamp::parse_rfc3339(s)
+            .map_err(|e| format!("{e} (expected e.g. 2026-11-21T08:00:00Z, now or now-20h)")),
+    }
+}
+
+/// `now` moved by `offset`: empty, `-DURATION` or `+DURATION`.
+fn relative_time(now: Timestamp, offset: &str) -> Result<Timestamp, String> {
+    let by = |d: &str| parse_duration(d).map(|d| d.as_secs());
+    if offset.is_empty() {
+        Ok(now)
+    } else if let Some(d) = offset.strip_prefix('-') {
+        Ok(now.saturating_sub(by(d)?))
+    } else if let Some(d) = offset.strip_prefix('+') {
+        Ok(now.saturating_add(by(d)?))
+    } else {
+        Err("expected now, now-DURATION or now+DURATION (e.g. now-20h)".to_owned())
+    }
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -461,6 +493,18 @@ mod tests {
         assert!(parse_test("negative").is_err());
         assert!(parse_test("maybe@2026-11-20T09:30:00Z").is_err());
         assert!(parse_test("pending@yesterday").is_err());
+    }
+
+    #[test]
+    fn parses_relative_times() {
+        let now = Timestamp::from_unix(1_795_248_000);
+        assert_eq!(relative_time(now, ""), Ok(now));
+        assert_eq!(relative_time(now, "-20h"), Ok(now.saturating_sub(72_000)));
+        assert_eq!(relative_time(now, "+90m"), Ok(now.saturating_add(5400)));
+        assert!(relative_time(now, "-soon").is_err());
+        assert!(relative_time(now, "20h").is_err());
+        assert!(parse_time("now-20h").is_ok());
+        assert!(parse_test("negative@now-20h").is_ok());
     }
 
     #[test]

@@ -79,6 +79,11 @@ impl Failure {
         }
     }
 
+    /// The message printed after `qrseal: error: `.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The failure as `verify --json` prints it: `result` is `error`; `code`, `number` and
     /// `category` come from the error table when the failure has a row (a refused list,
     /// say), else are null (a usage error, an unreadable file).
