@@ -161,10 +161,14 @@ pub(crate) struct RenderArgs {
 Nothing printed by inspect has been verified: anyone can make a token that decodes. Use \
 `qrseal verify` to check the signature and dates. Exit code 1 if TEXT is not a well-formed \
 token.")]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "image"])))]
 pub(crate) struct InspectArgs {
     /// Token text in QR or URL form, or `-` to read it from stdin.
     #[arg(value_name = "TEXT")]
-    pub(crate) text: OsString,
+    pub(crate) text: Option<OsString>,
+    /// Read the token from the QR code in a PNG or JPEG image (at most 32 MiB).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) image: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
@@ -211,9 +215,9 @@ pub(crate) struct VerifyArgs {
     /// Read the token from the QR code in a PNG or JPEG image (at most 32 MiB).
     #[arg(long, value_name = "FILE")]
     pub(crate) image: Option<PathBuf>,
-    /// Directory holding issuer.pub, the issuer public key to trust.
+    /// Directory holding issuer.pub, an issuer public key to trust (repeatable: trusts each).
     #[arg(long, value_name = "DIR")]
-    pub(crate) keys: Option<PathBuf>,
+    pub(crate) keys: Vec<PathBuf>,
     /// The root public key to pin (root.pub from `qrseal root-keygen`); needs --trust.
     #[arg(long, value_name = "FILE", requires = "trust")]
     pub(crate) root: Option<PathBuf>,
@@ -446,7 +450,9 @@ fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 fn parse_colour(s: &str) -> Result<Colour, String> {
-    s.parse::<Colour>()
+    // `--accept 'green, yellow'`: the space after the comma is not part of the colour.
+    s.trim()
+        .parse::<Colour>()
         .map_err(|_| "expected green, yellow, red or dark-red".to_owned())
 }
 

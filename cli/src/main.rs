@@ -25,6 +25,7 @@ mod files;
 mod inspect;
 mod issue;
 mod keygen;
+mod misuse;
 mod render;
 mod revoke;
 mod show;

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::args::VerifyArgs;
 use crate::fail::{Exit, Failure, Outcome};
 use crate::files::{flush_stdout, now_or_clock, out, read_bounded, token_text, write_atomic};
+use crate::misuse;
 use crate::show::{claims_json, claims_text, field, json_line};
 
 /// The largest image file read.
@@ -32,7 +33,7 @@ pub(crate) const MAX_REVOCATION_FILE: u64 = 256 * 1024 * 1024;
 const MAX_CHECKPOINT_FILE: u64 = 1024;
 
 pub(crate) fn run(args: &VerifyArgs) -> Outcome {
-    let verdict = match verdict(args) {
+    let (verdict, hint) = match verdict(args) {
         Ok(verdict) => verdict,
         // --json answers every outcome on stdout, failures included.
         Err(failure) if args.json => {
@@ -43,24 +44,37 @@ pub(crate) fn run(args: &VerifyArgs) -> Outcome {
         Err(failure) => return Err(failure),
     };
     out(&if args.json {
-        json_line(&verdict.json())
+        let mut json = verdict.json();
+        json["hint"] = json!(hint);
+        json_line(&json)
     } else {
-        verdict.text()
+        let mut text = verdict.text();
+        if let Some(hint) = &hint {
+            text.push_str(&field("hint", hint));
+        }
+        text
     })?;
     Ok(verdict.exit())
 }
 
-fn verdict(args: &VerifyArgs) -> Result<Verdict, Failure> {
+/// The verdict, and for a token text that does not decode, what the user probably meant.
+fn verdict(args: &VerifyArgs) -> Result<(Verdict, Option<String>), Failure> {
     let now = now_or_clock(args.now)?;
     let policy = policy(args);
-    let text = match (&args.text, &args.image) {
-        (Some(text), _) => Ok(token_text(text)?),
-        (None, Some(path)) => read_image(path)?,
+    let (text, from_image) = match (&args.text, &args.image) {
+        (Some(text), _) => (Ok(token_text(text)?), false),
+        (None, Some(path)) => (read_image(path)?, true),
         (None, None) => return Err(Failure::usage("give the token TEXT or --image FILE")),
     };
-    let verdict = match (&args.keys, &args.root, &args.trust) {
-        (Some(keys), _, _) => {
-            let mut verifier = Verifier::new([load_trusted_key(keys)?]);
+    let input = text.as_ref().ok().cloned();
+    let verdict = match (args.keys.as_slice(), &args.root, &args.trust) {
+        ([_, ..], _, _) => {
+            let keys = args
+                .keys
+                .iter()
+                .map(|dir| load_trusted_key(dir))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut verifier = Verifier::new(keys);
             if let Some(skew) = args.skew {
                 verifier = verifier.with_clock_skew(skew);
             }
@@ -69,16 +83,18 @@ fn verdict(args: &VerifyArgs) -> Result<Verdict, Failure> {
                 Err(e) => Verdict::Rejected(e),
             }
         }
-        (None, Some(root), Some(trust)) => {
-            verify_with_store(args, root, trust, text, now, &policy)?
-        }
+        ([], Some(root), Some(trust)) => verify_with_store(args, root, trust, text, now, &policy)?,
         _ => {
             return Err(Failure::usage(
                 "give --keys DIR, or --root FILE and --trust FILE",
             ));
         }
     };
-    Ok(verdict)
+    let hint = match (&verdict, &input) {
+        (Verdict::Rejected(Error::Malformed(_)), Some(input)) => misuse::hint(input, from_image),
+        _ => None,
+    };
+    Ok((verdict, hint))
 }
 
 /// Verifies against a root key, the trust list it signed and revocation lists, carrying the
@@ -177,6 +193,18 @@ pub(crate) fn load_public_key(path: &Path, what: &str) -> Result<TrustedKey, Fai
             path.display()
         ))
     })?;
+    if pem.contains("PRIVATE KEY") {
+        let public = if what.contains("root") {
+            "root.pub"
+        } else {
+            "issuer.pub"
+        };
+        return Err(Failure::usage(format!(
+            "{} is a secret key; verifiers take the public key ({public} next to it), and the \
+             secret key should never leave the issuer",
+            path.display()
+        )));
+    }
     TrustedKey::from_public_key_pem(pem)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
