@@ -172,8 +172,17 @@ impl Issuer {
         self.subject_secret.subject_for(id_number)
     }
 
-    /// Signs a token for `status`, issued at `now`.
+    /// Signs a token for `status`, issued at `now`. A last vaccine dose dated after `now`'s
+    /// date (in UTC, plus one day for time zones east of it) is refused: it cannot have
+    /// happened yet, and is a typing mistake.
     pub fn issue(&self, status: &Status, now: Timestamp) -> Result<IssuedToken, Error> {
+        if let (Some(v), Some(today)) = (status.vaccination, now.date())
+            && v.last_dose.days_since_epoch() > today.days_since_epoch().saturating_add(1)
+        {
+            return Err(Error::InvalidStatus(
+                "the last vaccine dose is dated after the issue date",
+            ));
+        }
         let claims = Claims::new(
             status.subject,
             status.colour,

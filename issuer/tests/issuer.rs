@@ -285,3 +285,24 @@ fn a_stale_temporary_file_is_reported_and_left_alone() {
     .unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[test]
+fn a_vaccine_dose_dated_in_the_future_is_refused() {
+    let issuer = issuer();
+    let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z").unwrap();
+    let mut status = Status::new(issuer.subject("110101199003078888").unwrap(), Colour::Green);
+    let dose = |date: &str| qrseal_core::Vaccination {
+        doses: 2,
+        last_dose: date.parse::<qrseal_core::Date>().unwrap(),
+    };
+    // Today, and tomorrow (a time zone east of UTC), are accepted.
+    for date in ["2026-11-21", "2026-11-22"] {
+        status.vaccination = Some(dose(date));
+        assert!(issuer.issue(&status, now).is_ok(), "{date}");
+    }
+    status.vaccination = Some(dose("2026-11-23"));
+    assert!(matches!(
+        issuer.issue(&status, now),
+        Err(Error::InvalidStatus(_))
+    ));
+}
