@@ -328,7 +328,7 @@ impl Claims {
         start.saturating_add(self.subject.spread(life / 4 + 1))
     }
 
-    /// Checks that every value fits what v1 can carry; [`crate::encode_body`] calls this.
+    /// Checks that every value fits what v1 can carry; [`crate::wire::encode_body`] calls this.
     pub fn check_encodable(&self) -> Result<(), Error> {
         let issued = self.issued_at.unix();
         if issued > u64::from(u32::MAX) {
