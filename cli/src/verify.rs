@@ -311,8 +311,8 @@ impl Verdict {
             text.push_str(&format!(
                 "warning: {} is stale: {} past its next update (issued {} ago)\n",
                 data_name(stale.data),
-                Hours::secs(stale.overdue_secs),
-                Hours::secs(stale.age_secs)
+                Hours(stale.overdue),
+                Hours(stale.age)
             ));
         }
         if let Verdict::Valid {
@@ -360,8 +360,8 @@ impl Verdict {
                     TrustData::TrustList => "trust_list",
                     TrustData::Revocations => "revocations",
                 },
-                "age_secs": s.age_secs,
-                "overdue_secs": s.overdue_secs,
+                "age_secs": s.age.as_secs(),
+                "overdue_secs": s.overdue.as_secs(),
             })
         });
         // null when no revocation data was checked (always with --keys): a revoked token

@@ -1273,8 +1273,9 @@ pub(crate) fn error_field(e: &qrseal_verifier::Error) -> Option<&'static str> {
 
 fn error_by_secs(e: &qrseal_verifier::Error) -> Option<u64> {
     match e {
-        qrseal_verifier::Error::Expired { by_secs }
-        | qrseal_verifier::Error::NotYetValid { by_secs } => Some(*by_secs),
+        qrseal_verifier::Error::Expired { by } | qrseal_verifier::Error::NotYetValid { by } => {
+            Some(by.as_secs())
+        }
         _ => None,
     }
 }

@@ -184,10 +184,8 @@ fn error_fields(e: &Error) -> Vec<(&'static str, Json)> {
             out.push(("held", Json::Int(held)));
             out.push(("got", Json::Int(got)));
         }
-        Error::Expired { by_secs }
-        | Error::NotYetValid { by_secs }
-        | Error::ClockBehind { by_secs } => {
-            out.push(("by_secs", Json::Int(by_secs)));
+        Error::Expired { by } | Error::NotYetValid { by } | Error::ClockBehind { by } => {
+            out.push(("by_secs", Json::Int(by.as_secs())));
         }
         Error::RevocationsBehind { loaded, required } => {
             out.push(("loaded", Json::Int(loaded)));
@@ -1641,7 +1639,7 @@ fn run_step(
         } => match store.verify(&tok.text, ts(*now)) {
             Ok(v) => {
                 let stale = v.stale.map_or(Json::Null, |s| {
-                    stale_json(s.data, s.age_secs, s.overdue_secs)
+                    stale_json(s.data, s.age.as_secs(), s.overdue.as_secs())
                 });
                 let mut out = vec![
                     ("expect", Json::str("ok")),

@@ -277,7 +277,7 @@ fn mismatch(expected: &Value, got: &Result<Verified, Error>) -> Option<String> {
             }
             if let Some(by) = expected.get("by_secs") {
                 let got_by = match e {
-                    Error::Expired { by_secs } | Error::NotYetValid { by_secs } => Some(*by_secs),
+                    Error::Expired { by } | Error::NotYetValid { by } => Some(by.as_secs()),
                     _ => None,
                 };
                 if by.as_u64() != got_by {
@@ -644,10 +644,8 @@ fn error_outcome(e: &Error) -> Value {
             v["held"] = json!(held);
             v["got"] = json!(got);
         }
-        Error::Expired { by_secs }
-        | Error::NotYetValid { by_secs }
-        | Error::ClockBehind { by_secs } => {
-            v["by_secs"] = json!(by_secs);
+        Error::Expired { by } | Error::NotYetValid { by } | Error::ClockBehind { by } => {
+            v["by_secs"] = json!(by.as_secs());
         }
         Error::RevocationsBehind { loaded, required } => {
             v["loaded"] = json!(loaded);
@@ -673,7 +671,7 @@ fn verify_outcome(step: &Value, r: &Result<Verified, Error>, now: Timestamp) -> 
         Err(e) => return error_outcome(e),
     };
     let stale = v.stale.map_or(Value::Null, |s| {
-        json!({"data": data_name(s.data), "age_secs": s.age_secs, "overdue_secs": s.overdue_secs})
+        json!({"data": data_name(s.data), "age_secs": s.age.as_secs(), "overdue_secs": s.overdue.as_secs()})
     });
     let mut out = json!({
         "expect": "ok",

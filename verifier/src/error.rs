@@ -3,6 +3,8 @@
 use qrseal_core::lists::ListError;
 use qrseal_core::{KeyId, Timestamp};
 
+use core::time::Duration;
+
 use crate::{Code, Hours};
 
 /// Why a token, key or image was rejected.
@@ -27,16 +29,16 @@ pub enum Error {
     #[error("signature does not verify")]
     BadSignature,
     /// The token expired (beyond the allowed clock skew).
-    #[error("token expired {} ago", Hours::secs(*by_secs))]
+    #[error("token expired {} ago", Hours(*by))]
     Expired {
-        /// Seconds since the expiry time.
-        by_secs: u64,
+        /// Time since the expiry time (whole seconds).
+        by: Duration,
     },
     /// The token's issue time is in the future (beyond the allowed clock skew).
-    #[error("token is not valid for another {}", Hours::secs(*by_secs))]
+    #[error("token is not valid for another {}", Hours(*by))]
     NotYetValid {
-        /// Seconds until the issue time.
-        by_secs: u64,
+        /// Time until the issue time (whole seconds).
+        by: Duration,
     },
     /// A public key offered as trusted is not acceptable.
     #[error("invalid issuer public key: {0}")]
@@ -83,10 +85,10 @@ pub enum Error {
     },
     /// The clock reads earlier than the newest signed time this verifier has seen (minus the
     /// clock skew): it has been set back, and no time-based answer can be trusted.
-    #[error("clock is {} behind the newest signed time seen", Hours::secs(*by_secs))]
+    #[error("clock is {} behind the newest signed time seen", Hours(*by))]
     ClockBehind {
-        /// Seconds from `now` to that signed time.
-        by_secs: u64,
+        /// Time from `now` to that signed time (whole seconds).
+        by: Duration,
     },
     /// The revocation data loaded is older than a restored [`crate::Checkpoint`] requires
     /// (lost or rolled-back revocation files): no token is verified until it catches up.

@@ -283,10 +283,10 @@ impl Policy {
             min: self.min_doses,
         });
         let stale = match (verified.stale, self.max_stale) {
-            (Some(stale), Some(max)) if stale.overdue_secs > max.as_secs() => {
+            (Some(stale), Some(max)) if stale.overdue.as_secs() > max.as_secs() => {
                 Some(Denial::StaleTrustData {
                     data: stale.data,
-                    overdue: Duration::from_secs(stale.overdue_secs),
+                    overdue: stale.overdue,
                     max: Duration::from_secs(max.as_secs()),
                 })
             }

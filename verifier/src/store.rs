@@ -32,10 +32,10 @@ pub enum TrustData {
 pub struct Stale {
     /// Which data (the more overdue, if both are).
     pub data: TrustData,
-    /// Seconds since that data was issued.
-    pub age_secs: u64,
-    /// Seconds since its next-update-by time.
-    pub overdue_secs: u64,
+    /// Time since that data was issued (whole seconds).
+    pub age: Duration,
+    /// Time since its next-update-by time (whole seconds).
+    pub overdue: Duration,
 }
 
 /// A token that verified, with what it was verified against: the only input of
@@ -199,7 +199,8 @@ impl Checkpoint {
 /// // flagged for the policy to decide.
 /// let at = day(1).saturating_add(2 * 3600);
 /// let token = issuer.issue(&Status::new(subject, Colour::Red), at)?;
-/// assert_eq!(store.verify(&token.qr_text(), at)?.stale.map(|s| s.overdue_secs), Some(7200));
+/// let overdue = store.verify(&token.qr_text(), at)?.stale.map(|s| s.overdue);
+/// assert_eq!(overdue, Some(Duration::from_secs(7200)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -410,7 +411,7 @@ impl TrustStore {
         let floor = self.clock_floor();
         if now.saturating_add(self.verifier.skew_secs()) < floor {
             return Err(Error::ClockBehind {
-                by_secs: floor.seconds_since(now),
+                by: Duration::from_secs(floor.seconds_since(now)),
             });
         }
         Ok(())
@@ -428,12 +429,12 @@ impl TrustStore {
                 let info = info?;
                 (now >= info.next_update_by.saturating_add(self.grace_secs)).then(|| Stale {
                     data,
-                    age_secs: now.seconds_since(info.issued_at),
-                    overdue_secs: now.seconds_since(info.next_update_by),
+                    age: Duration::from_secs(now.seconds_since(info.issued_at)),
+                    overdue: Duration::from_secs(now.seconds_since(info.next_update_by)),
                 })
             })
             // On a tie the later item wins: the revocation set, the data that changes fastest.
-            .max_by_key(|s| s.overdue_secs)
+            .max_by_key(|s| s.overdue)
     }
 
     /// Verifies a token (either text form) at `now` against the trust data.

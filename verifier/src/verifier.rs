@@ -119,12 +119,12 @@ impl Verifier {
         }
         if now >= c.expires_at.saturating_add(self.skew_secs) {
             return Err(Error::Expired {
-                by_secs: now.seconds_since(c.expires_at),
+                by: Duration::from_secs(now.seconds_since(c.expires_at)),
             });
         }
         if now.saturating_add(self.skew_secs) < c.issued_at {
             return Err(Error::NotYetValid {
-                by_secs: c.issued_at.seconds_since(now),
+                by: Duration::from_secs(c.issued_at.seconds_since(now)),
             });
         }
         Ok((token, keys))

@@ -102,9 +102,10 @@ fn errors_name_their_rows() {
     let list = Error::from(ListError::UnsupportedVersion(9));
     assert_eq!(list.code(), Code::ListUnsupportedVersion);
     assert_eq!(list.code().category(), Category::Unusable);
-    assert_eq!(Error::Expired { by_secs: 1 }.code().number(), 202);
+    let second = std::time::Duration::from_secs(1);
+    assert_eq!(Error::Expired { by: second }.code().number(), 202);
     assert_eq!(
-        Error::ClockBehind { by_secs: 1 }.code().category(),
+        Error::ClockBehind { by: second }.code().category(),
         Category::Unusable
     );
     assert_eq!(Denial::Colour(Colour::Red).code(), Code::Colour);
