@@ -249,8 +249,9 @@ impl TrustStore {
     }
 
     /// The verifier built from the current trust list (key checks, no revocations, no
-    /// clock floor).
-    pub fn verifier(&self) -> &Verifier {
+    /// clock floor). Not public: verifying through it would skip the revocation, clock and
+    /// staleness checks, and hand the policy a verdict without them.
+    pub(crate) fn verifier(&self) -> &Verifier {
         &self.verifier
     }
 
