@@ -41,8 +41,8 @@ pub enum Error {
         by: Duration,
     },
     /// A public key offered as trusted is not acceptable.
-    #[error("invalid issuer public key: {0}")]
-    InvalidKey(&'static str),
+    #[error("invalid public key: {0}")]
+    InvalidKey(KeyDefect),
     /// An image is larger than the decoder accepts.
     #[error("image is {width}x{height}, larger than the {max}x{max} accepted")]
     ImageTooLarge {
@@ -198,6 +198,19 @@ impl From<&ListError> for Code {
     fn from(e: &ListError) -> Code {
         Code::of_core_str(e.code())
     }
+}
+
+/// What is wrong with a public key offered as trusted ([`Error::InvalidKey`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyDefect {
+    /// The text is not an Ed25519 public key in PEM (SubjectPublicKeyInfo).
+    #[error("not an Ed25519 public key in PEM")]
+    NotPem,
+    /// The 32 bytes are not a canonical encoding of a curve point of large order: a
+    /// small-order key would let anyone forge signatures.
+    #[error("not a canonical Ed25519 point of large order")]
+    Weak,
 }
 
 impl From<qrseal_core::Error> for Error {

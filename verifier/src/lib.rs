@@ -55,7 +55,7 @@ mod store;
 mod verifier;
 
 pub use code::{Category, Code, Language};
-pub use error::Error;
+pub use error::{Error, KeyDefect};
 pub use key::TrustedKey;
 pub use policy::{ColourSet, Decision, Denial, Hours, Policy};
 pub use store::{Checkpoint, Stale, TrustData, TrustStore, Verified};

@@ -7,7 +7,9 @@ use qrseal_core::{
     Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
 };
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
-use qrseal_verifier::{ColourSet, Denial, Error, Policy, TrustedKey, Verified, Verifier};
+use qrseal_verifier::{
+    ColourSet, Denial, Error, KeyDefect, Policy, TrustedKey, Verified, Verifier,
+};
 
 const NOW: u64 = 1_795_248_000; // 2026-11-21T08:00:00Z
 
@@ -221,18 +223,21 @@ fn keys_that_allow_forgery_are_refused_at_load() {
     // The identity point (small order) and a non-canonical encoding of y.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    assert!(matches!(
-        TrustedKey::from_bytes(&identity),
-        Err(Error::InvalidKey(_))
-    ));
+    assert_eq!(
+        TrustedKey::from_bytes(&identity).unwrap_err(),
+        Error::InvalidKey(KeyDefect::Weak)
+    );
     let mut non_canonical = [0xffu8; 32];
     non_canonical[0] = 0xed;
     non_canonical[31] = 0x7f;
-    assert!(matches!(
-        TrustedKey::from_bytes(&non_canonical),
-        Err(Error::InvalidKey(_))
-    ));
-    assert!(TrustedKey::from_public_key_pem("not pem").is_err());
+    assert_eq!(
+        TrustedKey::from_bytes(&non_canonical).unwrap_err(),
+        Error::InvalidKey(KeyDefect::Weak)
+    );
+    assert_eq!(
+        TrustedKey::from_public_key_pem("not pem").unwrap_err(),
+        Error::InvalidKey(KeyDefect::NotPem)
+    );
     let pem = issuer(1).key().public_key_pem().unwrap();
     assert_eq!(
         TrustedKey::from_public_key_pem(&pem).unwrap().public_key(),
