@@ -29,6 +29,12 @@
 //! (full or delta) with rollback protection, keeps a clock floor, and flags stale trust data
 //! for the [`Policy`] to decide on. See its documentation for an example.
 //!
+//! Every rejection ([`Error`]) and every policy denial ([`Denial`]) names its row of the one
+//! error table every host shares ([`Code`]: a stable string and number, a [`Category`] that
+//! says what a checkpoint does about it, and a message in English and Chinese); the Rust
+//! types carry the details. A [`TrustStore`] verifies through `&self`, so one store serves
+//! several scanner threads.
+//!
 //! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
 //! Signature rule: see [`signature`].
 #![no_std]
