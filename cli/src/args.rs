@@ -10,9 +10,12 @@ use qrseal_core::{Colour, Date, TestResult, Timestamp};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success (verify: valid and admitted), 1 token rejected (not a valid token),
-2 usage error or unreadable file or key, 3 (verify) token valid but denied by the policy.
+2 usage error, unreadable file or key, or (verify) nothing can be said about the token
+(trust data, clock or image unusable), 3 (verify) token valid but denied by the policy.
+verify's status follows the category of the error table (docs/SPEC.md 7.5).
 
-Formats: TIME is RFC 3339 (2026-11-21T08:00:00Z, offsets such as +08:00 allowed);
+Formats: TIME is RFC 3339 (2026-11-21T08:00:00Z, offsets such as +08:00 allowed) or relative
+to the system clock (now, now-20h, now+1d);
 DATE is YYYY-MM-DD; DURATION is a number and a unit, such as 90m, 24h, 2d.
 TEXT may be `-` to read the token text from stdin (at most 4 KiB); surrounding white space
 is ignored.
@@ -85,8 +88,8 @@ command line, where every local user can read it in the process list. The displa
 holds at most 4 decimal digits (a masked ID such as ****1234, never a whole ID number).
 
 Example:
-  echo 11010119900307888X | qrseal issue --keys keys --id-file - --colour green \\
-      --test negative@2026-11-20T09:30:00Z --doses 2 --last-dose 2026-08-01 \\
+  echo 11010119900307888X | qrseal issue --keys keys --id-file - --colour green \
+      --test negative@now-20h --doses 2 --last-dose 2026-08-01 \
       --display '张*明 ****1234'")]
 #[command(group(clap::ArgGroup::new("holder").required(true).args(["id_file", "id"])))]
 pub(crate) struct IssueArgs {
@@ -231,10 +234,14 @@ pub(crate) struct RenderArgs {
 Nothing printed by inspect has been verified: anyone can make a token that decodes. Use \
 `qrseal verify` to check the signature and dates. Exit code 1 if TEXT is not a well-formed \
 token.")]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "image"])))]
 pub(crate) struct InspectArgs {
     /// Token text in QR or URL form, or `-` to read it from stdin.
     #[arg(value_name = "TEXT")]
-    pub(crate) text: OsString,
+    pub(crate) text: Option<OsString>,
+    /// Read the token from the QR code in a PNG or JPEG image (at most 32 MiB).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) image: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
@@ -246,28 +253,34 @@ pub(crate) struct InspectArgs {
 #[command(group(clap::ArgGroup::new("trusted").required(true).args(["keys", "root"])))]
 #[command(after_help = "\
 Trust either one issuer key (--keys DIR) or a root key and what it signed: --root root.pub \
---trust trust.qstl, and optionally revocation lists, applied in the order given (a full \
-list, then its deltas: --revocations full.qsrl --revocations delta-00000002.qsrl). With \
+--trust trust.qstl, and optionally revocation lists, applied in the order given: the full \
+list REVDIR/full.qsrl alone is always up to date; a scanner holding an older full list \
+applies the deltas published since, in order (--revocations old-full.qsrl --revocations \
+REVDIR/delta-00000003.qsrl ...). With \
 --checkpoint FILE, the clock floor and the newest list sequence numbers are read from FILE \
 (if it exists) and saved back to it, so that neither the clock nor the lists can be wound \
 back between runs.
 
-Exit codes: 0 valid and admitted; 1 rejected (not a valid token: empty, damaged, forged, \
-expired, not yet valid, unknown key, key compromised or not accepted, revoked, clock behind \
-the newest signed time seen, or no QR code in the image); 2 usage error, or a file, image, \
-key, trust list, revocation list or checkpoint that cannot be read or is refused (forged, \
-rolled back, a delta missing); 3 valid but denied by the policy.
+Exit codes follow the category of the error table (docs/SPEC.md 7.5): 0 valid and \
+admitted; 1 rejected, category invalid (not a valid token: empty, damaged, forged, expired, \
+not yet valid, unknown key, key compromised or not accepted, revoked); 2 nothing can be said \
+about the token, category unusable (a trust list, revocation list or checkpoint refused: \
+forged, rolled back, a delta missing; a clock behind the newest signed time seen; no QR \
+code in the image), or a usage error or unreadable file; 3 valid but denied by the policy, \
+category denied.
 
 The default policy admits green only and requires no test and no vaccination. Trust data \
 past its next update plus --grace (default 24h) is stale: the token still verifies, with a \
 warning, and is denied once the data is more than --max-stale (default 72h) past its next \
 update.
 
---json prints one object: result (admitted, denied or rejected), code (the stable error \
-code when rejected, else null), message, claims (when valid, else null) and denials (a list \
-of reasons, empty unless denied), denial_codes (their stable codes, such as colour or \
-stale_trust_data) and stale (with --root: null, or data (trust_list or revocations), age_secs \
-and overdue_secs when the trust data is stale).")]
+--json prints one object for every outcome, exit 2 included: result (admitted, denied, \
+rejected, or error when verification could not run), code, number and category (the error \
+table's row when rejected or refused, else null), message, claims (when valid, else null), \
+denials (a list of reasons, empty unless denied), denial_codes (their stable codes, such as \
+colour or stale_trust_data), stale (null, or data (trust_list or revocations), age_secs and \
+overdue_secs when the trust data is stale) and revocations (null when no revocation list \
+was checked, else its sequence, issued_at and next_update_by).")]
 pub(crate) struct VerifyArgs {
     /// Token text in QR or URL form, or `-` to read it from stdin.
     #[arg(value_name = "TEXT")]
@@ -275,9 +288,9 @@ pub(crate) struct VerifyArgs {
     /// Read the token from the QR code in a PNG or JPEG image (at most 32 MiB).
     #[arg(long, value_name = "FILE")]
     pub(crate) image: Option<PathBuf>,
-    /// Directory holding issuer.pub, the issuer public key to trust.
+    /// Directory holding issuer.pub, an issuer public key to trust (repeatable: trusts each).
     #[arg(long, value_name = "DIR")]
-    pub(crate) keys: Option<PathBuf>,
+    pub(crate) keys: Vec<PathBuf>,
     /// The root public key to pin (root.pub from `qrseal root-keygen`); needs --trust.
     #[arg(long, value_name = "FILE", requires = "trust")]
     pub(crate) root: Option<PathBuf>,
@@ -315,6 +328,10 @@ pub(crate) struct VerifyArgs {
     /// Clock skew tolerated around the issue and expiry times [default: 5m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) skew: Option<std::time::Duration>,
+    /// Deny (no_revocation_data) when no --revocations list is loaded: without one a revoked
+    /// token verifies.
+    #[arg(long)]
+    pub(crate) require_revocations: bool,
 }
 
 /// Arguments of `qrseal demo`.
@@ -352,9 +369,9 @@ and promises the next list by --now + --valid-for. KEYID is the 8-hex-digit key 
 live. --compromised KEYID@TIME makes every token of the key invalid from TIME on, whatever \
 its issue time says.
 
-Example:
+Example (the second republishes the list, as sequence 2, before it goes stale):
   qrseal trust-list --root root --add-issuer keys --out trust.qstl
-  qrseal trust-list --root root --previous trust.qstl --retire 1a2b3c4d --out trust.qstl")]
+  qrseal trust-list --root root --previous trust.qstl --out trust.qstl")]
 pub(crate) struct TrustListArgs {
     /// Directory holding root.key.
     #[arg(long, value_name = "DIR")]
@@ -498,8 +515,31 @@ pub(crate) struct InspectListArgs {
     pub(crate) file: PathBuf,
 }
 
+/// RFC 3339 (`2026-11-21T08:00:00Z`), or a time relative to the system clock: `now`,
+/// `now-20h`, `now+1h`.
 fn parse_time(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
+    match s.strip_prefix("now") {
+        Some(offset) => {
+            let now = crate::files::system_now().map_err(|f| f.message().to_owned())?;
+            relative_time(now, offset)
+        }
+        None => Timestamp::parse_rfc3339(s)
+            .map_err(|e| format!("{e} (expected e.g. 2026-11-21T08:00:00Z, now or now-20h)")),
+    }
+}
+
+/// `now` moved by `offset`: empty, `-DURATION` or `+DURATION`.
+fn relative_time(now: Timestamp, offset: &str) -> Result<Timestamp, String> {
+    let by = |d: &str| parse_duration(d).map(|d| d.as_secs());
+    if offset.is_empty() {
+        Ok(now)
+    } else if let Some(d) = offset.strip_prefix('-') {
+        Ok(now.saturating_sub(by(d)?))
+    } else if let Some(d) = offset.strip_prefix('+') {
+        Ok(now.saturating_add(by(d)?))
+    } else {
+        Err("expected now, now-DURATION or now+DURATION (e.g. now-20h)".to_owned())
+    }
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
@@ -507,7 +547,9 @@ pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 fn parse_colour(s: &str) -> Result<Colour, String> {
-    s.parse::<Colour>()
+    // `--accept 'green, yellow'`: the space after the comma is not part of the colour.
+    s.trim()
+        .parse::<Colour>()
         .map_err(|_| "expected green, yellow, red or dark-red".to_owned())
 }
 
@@ -554,6 +596,18 @@ mod tests {
         assert!(parse_test("negative").is_err());
         assert!(parse_test("maybe@2026-11-20T09:30:00Z").is_err());
         assert!(parse_test("pending@yesterday").is_err());
+    }
+
+    #[test]
+    fn parses_relative_times() {
+        let now = Timestamp::from_unix(1_795_248_000);
+        assert_eq!(relative_time(now, ""), Ok(now));
+        assert_eq!(relative_time(now, "-20h"), Ok(now.saturating_sub(72_000)));
+        assert_eq!(relative_time(now, "+90m"), Ok(now.saturating_add(5400)));
+        assert!(relative_time(now, "-soon").is_err());
+        assert!(relative_time(now, "20h").is_err());
+        assert!(parse_time("now-20h").is_ok());
+        assert!(parse_test("negative@now-20h").is_ok());
     }
 
     #[test]

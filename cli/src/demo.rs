@@ -6,7 +6,7 @@ use qrseal_core::lists::{ListInfo, Revocation};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::{Colour, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
 use qrseal_issuer::publish::{new_key_entry, rotate_keys, sign_full_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{Policy, TrustStore, TrustedKey, Verifier};
 
 use crate::args::DemoArgs;
@@ -123,10 +123,10 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
 
     // 6. Verify offline, trusting only the public key; then the default checkpoint policy.
     let trusted = TrustedKey::from_public_key_pem(&public_pem).map_err(|e| failed(6, e))?;
-    let claims = Verifier::new([trusted])
+    let verified = Verifier::new([trusted])
         .verify(&scanned, now)
         .map_err(|e| failed(6, format!("REJECTED: {e} ({})", e.code())))?;
-    let decision = Policy::default().evaluate(&claims, now);
+    let decision = Policy::default().evaluate(&verified, now);
     let verdict = if decision.admitted() {
         "admitted".to_owned()
     } else {
@@ -141,7 +141,10 @@ pub(crate) fn run(args: &DemoArgs) -> Outcome {
         field("signature", format!("authentic (key id {key_id})")),
         field(
             "dates",
-            format!("in date now ({now}); expires {}", claims.expires_at),
+            format!(
+                "in date now ({now}); expires {}",
+                verified.claims.expires_at
+            ),
         ),
         field("policy", format!("default (green only): {verdict}")),
         "\n".to_owned(),
@@ -197,7 +200,7 @@ fn trust_walkthrough(
     };
 
     // 7. A root key; trust list 1 names the issuer key from step 1.
-    let root = IssuerKey::generate().map_err(|e| failed(7, e))?;
+    let root = RootKey::generate().map_err(|e| failed(7, e))?;
     let pinned = TrustedKey::from_bytes(&root.public_key()).map_err(|e| failed(7, e))?;
     let mut keys = vec![new_key_entry(issuer.key().public_key(), now)];
     let list =
@@ -273,7 +276,7 @@ fn trust_walkthrough(
     let verified = store
         .verify(&refreshed.qr_text(), hour(2))
         .map_err(rejected(10))?;
-    let decision = Policy::default().evaluate_verified(&verified, hour(2));
+    let decision = Policy::default().evaluate(&verified, hour(2));
     if !decision.admitted() {
         return Err(failed(10, "the refreshed token is not admitted"));
     }

@@ -4,14 +4,20 @@ use std::fmt::Display;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-/// How a command that ran to completion ends.
+use qrseal_verifier::{Category, Code};
+
+/// How a command that ran to completion ends. For `verify` the status derives from the error
+/// table's category ([`Exit::of`]), so every host reads the same outcome the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// Success; for `verify`, the token is valid and admitted.
     Ok = 0,
-    /// The token is rejected: not a valid token.
+    /// The token is rejected: not a valid token (category `invalid`).
     Rejected = 1,
-    /// The token is valid but the policy denies it.
+    /// Nothing is known about the token: the trust data, the scanner's state or the input
+    /// cannot be used (category `unusable` or `internal`); also usage errors.
+    Unusable = 2,
+    /// The token is valid but the policy denies it (category `denied`).
     Denied = 3,
     /// `verify`: the token is valid and admitted, but the checkpoint could not be saved (a
     /// warning on stderr says why); the verdict stands, the scanner needs attention.
@@ -23,17 +29,29 @@ impl Exit {
     pub(crate) fn code(self) -> ExitCode {
         ExitCode::from(self as u8)
     }
+
+    /// The exit status of an outcome of the error table's `category`.
+    pub(crate) fn of(category: Category) -> Exit {
+        match category {
+            Category::Invalid => Exit::Rejected,
+            Category::Denied => Exit::Denied,
+            // Unusable, Internal, and any category added later: nothing is known.
+            _ => Exit::Unusable,
+        }
+    }
 }
 
-/// A command that could not run to completion: printed as `qrseal: error: <message>`.
+/// A command that could not run to completion: printed as `qrseal: error: <message>`, or
+/// by `verify --json` as a JSON verdict.
 #[derive(Debug)]
 pub(crate) struct Failure {
     status: u8,
     message: String,
+    code: Option<Code>,
 }
 
 /// Usage errors and files or keys that cannot be read or written.
-const USAGE: u8 = 2;
+const USAGE: u8 = Exit::Unusable as u8;
 
 impl Failure {
     /// Exit status 2: a usage error, or an unreadable or unwritable file or key.
@@ -41,6 +59,7 @@ impl Failure {
         Failure {
             status: USAGE,
             message: message.to_string(),
+            code: None,
         }
     }
 
@@ -49,7 +68,41 @@ impl Failure {
         Failure {
             status: Exit::Rejected as u8,
             message: message.to_string(),
+            code: None,
         }
+    }
+
+    /// A refusal named by a row of the error table: the exit status derives from its
+    /// category.
+    pub(crate) fn coded(code: Code, message: impl Display) -> Failure {
+        Failure {
+            status: Exit::of(code.category()) as u8,
+            message: message.to_string(),
+            code: Some(code),
+        }
+    }
+
+    /// The message printed after `qrseal: error: `.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The failure as `verify --json` prints it: `result` is `error`; `code`, `number` and
+    /// `category` come from the error table when the failure has a row (a refused list,
+    /// say), else are null (a usage error, an unreadable file).
+    pub(crate) fn json(&self) -> serde_json::Value {
+        let code = self.code;
+        serde_json::json!({
+            "result": "error",
+            "code": code.map(Code::as_str),
+            "number": code.map(Code::number),
+            "category": code.map(|c| c.category().as_str()),
+            "message": self.message,
+            "claims": null,
+            "denials": [],
+            "denial_codes": [],
+            "stale": null,
+        })
     }
 
     /// Exit status 2 with nothing printed: stdout was closed (`qrseal demo | head`), as
@@ -58,6 +111,7 @@ impl Failure {
         Failure {
             status: USAGE,
             message: String::new(),
+            code: None,
         }
     }
 
@@ -111,7 +165,13 @@ pub(crate) fn clap_error(e: &clap::Error) -> ExitCode {
                 .get_subcommands()
                 .map(clap::Command::get_name)
                 .find(|name| first.as_deref() == Some(std::ffi::OsStr::new(name)));
-            Failure::usage(one_line(&e.render().to_string(), sub)).report()
+            let failure = Failure::usage(one_line(&e.render().to_string(), sub));
+            // `verify --json` answers on stdout even when its command line is wrong.
+            if sub == Some("verify") && std::env::args_os().any(|a| a == "--json") {
+                let _ = crate::files::out(&crate::show::json_line(&failure.json()));
+                let _ = crate::files::flush_stdout();
+            }
+            failure.report()
         }
     }
 }

@@ -1,21 +1,34 @@
 //! `qrseal inspect`: decode a token and show every field, without verifying anything.
 
+use qrseal_core::Token;
 use qrseal_core::text::{self, TextForm};
-use qrseal_core::{MAX_TOKEN_LEN, Token};
+use qrseal_core::wire::MAX_TOKEN_LEN;
 use serde_json::json;
 
 use crate::args::InspectArgs;
 use crate::fail::{Exit, Failure, Outcome};
 use crate::files::{out, token_text};
+use crate::misuse;
 use crate::show::{claims_json, field, json_line, test_text, vaccination_text};
+use crate::verify::read_image;
 
 const WARNING: &str = "NOT VERIFIED: decoded without checking the signature or the dates";
 
 pub(crate) fn run(args: &InspectArgs) -> Outcome {
-    let input = token_text(&args.text)?;
+    let (input, from_image) = match (&args.text, &args.image) {
+        (Some(text), _) => (token_text(text)?, false),
+        (None, Some(path)) => (
+            read_image(path)?
+                .map_err(|e| Failure::coded(e.code(), format!("{e} ({})", e.code())))?,
+            true,
+        ),
+        (None, None) => return Err(Failure::usage("give the token TEXT or --image FILE")),
+    };
     let mut buf = [0u8; MAX_TOKEN_LEN];
-    let (bytes, form) = text::decode(&input, &mut buf)
-        .map_err(|e| Failure::rejected(format!("not a qrseal token: {e} ({})", e.code())))?;
+    let (bytes, form) = text::decode(&input, &mut buf).map_err(|e| {
+        let hint = misuse::hint(&input, from_image).map_or(String::new(), |h| format!("; {h}"));
+        Failure::rejected(format!("not a qrseal token: {e} ({}){hint}", e.code()))
+    })?;
     let token = Token::parse(bytes)
         .map_err(|e| Failure::rejected(format!("malformed token: {e} ({})", e.code())))?;
     // Token::parse has checked the version byte, the first byte of the body.

@@ -50,20 +50,11 @@ pub(crate) fn ttl_policy(
     spread: Option<std::time::Duration>,
 ) -> Result<TtlPolicy, Failure> {
     let default = TtlPolicy::default();
-    let secs = |d: std::time::Duration, flag: &str| {
-        u32::try_from(d.as_secs()).map_err(|_| Failure::usage(format!("{flag} is far too long")))
+    let ttl_or_default = ttl.unwrap_or(default.ttl);
+    let spread = match (spread, ttl) {
+        (Some(d), _) => d,
+        (None, Some(_)) => std::time::Duration::from_secs(ttl_or_default.as_secs() / 8),
+        (None, None) => default.spread,
     };
-    let ttl_secs = match ttl {
-        Some(d) => secs(d, "--ttl")?,
-        None => default.ttl_secs,
-    };
-    let spread_secs = match (spread, ttl) {
-        (Some(d), _) => secs(d, "--spread")?,
-        (None, Some(_)) => ttl_secs / 8,
-        (None, None) => default.spread_secs,
-    };
-    Ok(TtlPolicy {
-        ttl_secs,
-        spread_secs,
-    })
+    Ok(TtlPolicy::new(ttl_or_default, spread))
 }

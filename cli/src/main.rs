@@ -27,6 +27,7 @@ mod ids;
 mod inspect;
 mod issue;
 mod keygen;
+mod misuse;
 mod render;
 mod revoke;
 mod show;

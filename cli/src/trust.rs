@@ -11,7 +11,7 @@ use qrseal_core::lists::{
 use qrseal_core::{KeyId, Timestamp};
 use qrseal_issuer::keyfile::{self, ISSUER_PUB_FILE, ROOT_KEY_FILE, ROOT_PUB_FILE};
 use qrseal_issuer::publish::{new_key_entry, retire_key, rotate_keys, sign_trust_list};
-use qrseal_issuer::{IssuerKey, SubjectSecret, keyfile::SUBJECT_KEY_FILE};
+use qrseal_issuer::{IssuerKey, RootKey, SubjectSecret, keyfile::SUBJECT_KEY_FILE};
 use qrseal_verifier::{TrustStore, TrustedKey};
 
 use crate::args::{InspectListArgs, RootKeygenArgs, RotateArgs, TrustListArgs};
@@ -24,7 +24,7 @@ use crate::verify::{MAX_REVOCATION_FILE, MAX_TRUST_LIST_FILE, list_refused, load
 const DEFAULT_TRUST_VALID_FOR: u64 = 7 * 24 * 3600;
 
 pub(crate) fn root_keygen(args: &RootKeygenArgs) -> Outcome {
-    let root = IssuerKey::generate()?;
+    let root = RootKey::generate()?;
     // Refuses, writing nothing, if either file exists.
     keyfile::save_root(&args.dir, &root)?;
     let path = |name: &str| args.dir.join(name).display().to_string();
@@ -319,7 +319,7 @@ fn read_exact_size(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, Failure
 /// Reads a trust list and checks that `root` signed it; returns its header and keys.
 fn read_previous(
     path: &Path,
-    root: &IssuerKey,
+    root: &RootKey,
     now: Timestamp,
 ) -> Result<(ListInfo, Vec<KeyEntry>), Failure> {
     let bytes = read_bounded(path, MAX_TRUST_LIST_FILE, "trust list")?;

@@ -3,18 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
+use qrseal_core::Timestamp;
 use qrseal_core::lists::{REVOCATION_HEADER_LEN, RevocationList};
-use qrseal_core::{Claims, Timestamp};
 use qrseal_issuer::keyfile::ISSUER_PUB_FILE;
 use qrseal_verifier::{
-    Checkpoint, Decision, Denial, Error, Policy, Stale, TrustData, TrustStore, TrustedKey,
-    Verifier, frame,
+    Category, Checkpoint, Code, Decision, Denial, Error, Hours, Policy, Stale, TrustData,
+    TrustStore, TrustedKey, Verified, Verifier, frame,
 };
 use serde_json::json;
 
 use crate::args::VerifyArgs;
 use crate::fail::{Exit, Failure, Outcome};
-use crate::files::{note, now_or_clock, out, read_bounded, token_text};
+use crate::files::{flush_stdout, note, now_or_clock, out, read_bounded, token_text};
+use crate::misuse;
 use crate::show::{claims_json, claims_text, field, json_line};
 
 /// The largest image file read.
@@ -34,29 +35,59 @@ pub(crate) const MAX_REVOCATION_FILE: u64 = qrseal_issuer::revocation_dir::MAX_L
 const MAX_CHECKPOINT_FILE: u64 = 1024;
 
 pub(crate) fn run(args: &VerifyArgs) -> Outcome {
+    let (verdict, hint, checkpoint_saved) = match verdict(args) {
+        Ok(verdict) => verdict,
+        // --json answers every outcome on stdout, failures included.
+        Err(failure) if args.json => {
+            out(&json_line(&failure.json()))?;
+            flush_stdout()?;
+            return Err(failure);
+        }
+        Err(failure) => return Err(failure),
+    };
+    out(&if args.json {
+        let mut json = verdict.json();
+        json["hint"] = json!(hint);
+        json_line(&json)
+    } else {
+        let mut text = verdict.text();
+        if let Some(hint) = &hint {
+            text.push_str(&field("hint", hint));
+        }
+        text
+    })?;
+    Ok(verdict.exit(checkpoint_saved))
+}
+
+/// The verdict; for a token text that does not decode, what the user probably meant; and
+/// whether the checkpoint (if any) was saved.
+fn verdict(args: &VerifyArgs) -> Result<(Verdict, Option<String>, bool), Failure> {
     let now = now_or_clock(args.now)?;
-    let mut policy = policy(args);
-    let mut checkpoint_saved = true;
-    let text = match (&args.text, &args.image) {
-        (Some(text), _) => Ok(token_text(text)?),
-        (None, Some(path)) => read_image(path)?,
+    let policy = policy(args);
+    let (text, from_image) = match (&args.text, &args.image) {
+        (Some(text), _) => (Ok(token_text(text)?), false),
+        (None, Some(path)) => (read_image(path)?, true),
         (None, None) => return Err(Failure::usage("give the token TEXT or --image FILE")),
     };
-    let verdict = match (&args.keys, &args.root, &args.trust) {
-        (Some(keys), _, _) => {
-            let mut verifier = Verifier::new([load_trusted_key(keys)?]);
+    let input = text.as_ref().ok().cloned();
+    let mut checkpoint_saved = true;
+    let verdict = match (args.keys.as_slice(), &args.root, &args.trust) {
+        ([_, ..], _, _) => {
+            let keys = args
+                .keys
+                .iter()
+                .map(|dir| load_trusted_key(dir))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut verifier = Verifier::new(keys);
             if let Some(skew) = args.skew {
-                verifier = verifier.with_clock_skew(skew.as_secs());
+                verifier = verifier.with_clock_skew(skew);
             }
             match text.and_then(|t| verifier.verify(&t, now)) {
-                Ok(claims) => Verdict::Valid(claims, policy.evaluate(&claims, now), None),
+                Ok(verified) => Verdict::valid(verified, &policy, now, false),
                 Err(e) => Verdict::Rejected(e),
             }
         }
-        (None, Some(root), Some(trust)) => {
-            if let Some(max) = args.max_stale {
-                policy.max_stale_secs = Some(max.as_secs());
-            }
+        ([], Some(root), Some(trust)) => {
             let (verdict, saved) = verify_with_store(args, root, trust, text, now, &policy)?;
             checkpoint_saved = saved;
             verdict
@@ -67,12 +98,11 @@ pub(crate) fn run(args: &VerifyArgs) -> Outcome {
             ));
         }
     };
-    out(&if args.json {
-        json_line(&verdict.json())
-    } else {
-        verdict.text()
-    })?;
-    Ok(verdict.exit(checkpoint_saved))
+    let hint = match (&verdict, &input) {
+        (Verdict::Rejected(Error::Malformed(_)), Some(input)) => misuse::hint(input, from_image),
+        _ => None,
+    };
+    Ok((verdict, hint, checkpoint_saved))
 }
 
 /// Verifies against a root key, the trust list it signed and revocation lists, carrying the
@@ -87,10 +117,10 @@ fn verify_with_store(
 ) -> Result<(Verdict, bool), Failure> {
     let mut store = TrustStore::new(load_public_key(root, "root public key")?);
     if let Some(skew) = args.skew {
-        store = store.with_clock_skew(skew.as_secs());
+        store = store.with_clock_skew(skew);
     }
     if let Some(grace) = args.grace {
-        store = store.with_grace(grace.as_secs());
+        store = store.with_grace(grace);
     }
     // Held until the checkpoint is saved: two scanners sharing one checkpoint file take
     // turns, so neither writes back an older state over the other's.
@@ -118,17 +148,13 @@ fn verify_with_store(
     }
     load_lists(&mut store, trust, &args.revocations, now)?;
     let verdict = match text.and_then(|t| store.verify(&t, now)) {
-        Ok(verified) => Verdict::Valid(
-            verified.claims,
-            policy.evaluate_verified(&verified, now),
-            verified.stale,
-        ),
+        Ok(verified) => Verdict::valid(verified, policy, now, true),
         Err(e) => Verdict::Rejected(e),
     };
     // Only a token that verified moves the checkpoint on: a refused list or token changes
     // nothing a later run sees.
     let mut checkpoint_saved = true;
-    if let (Some(path), Verdict::Valid(..)) = (&args.checkpoint, &verdict) {
+    if let (Some(path), Verdict::Valid { .. }) = (&args.checkpoint, &verdict) {
         let checkpoint = store.checkpoint();
         if lock.is_none() {
             checkpoint_saved = false;
@@ -231,13 +257,13 @@ fn read_revocation_file(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// A list file the trust store refused: exit 2, with the error's code.
+/// A list file the trust store refused: the error's row of the table decides the exit status
+/// (2: the trust data is unusable).
 pub(crate) fn list_refused(what: &str, path: &Path, e: Error) -> Failure {
-    Failure::usage(format!(
-        "{what} {} refused: {e} ({})",
-        path.display(),
-        e.code()
-    ))
+    Failure::coded(
+        e.code(),
+        format!("{what} {} refused: {e} ({})", path.display(), e.code()),
+    )
 }
 
 /// The saved checkpoint, or `None` if the file does not exist yet.
@@ -255,9 +281,12 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>, Failure> {
         _ => {}
     }
     let bytes = read_bounded(path, MAX_CHECKPOINT_FILE, "checkpoint")?;
-    Checkpoint::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| Failure::usage(format!("checkpoint {}: {e} ({})", path.display(), e.code())))
+    Checkpoint::from_bytes(&bytes).map(Some).map_err(|e| {
+        Failure::coded(
+            e.code(),
+            format!("checkpoint {}: {e} ({})", path.display(), e.code()),
+        )
+    })
 }
 
 /// Reads DIR/issuer.pub.
@@ -274,6 +303,18 @@ pub(crate) fn load_public_key(path: &Path, what: &str) -> Result<TrustedKey, Fai
             path.display()
         ))
     })?;
+    if pem.contains("PRIVATE KEY") {
+        let public = if what.contains("root") {
+            "root.pub"
+        } else {
+            "issuer.pub"
+        };
+        return Err(Failure::usage(format!(
+            "{} is a secret key; verifiers take the public key ({public} next to it), and the \
+             secret key should never leave the issuer",
+            path.display()
+        )));
+    }
     TrustedKey::from_public_key_pem(pem)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
@@ -285,74 +326,119 @@ pub(crate) fn read_image(path: &Path) -> Result<Result<String, Error>, Failure> 
     match frame::decode_image(&bytes) {
         Ok(text) => Ok(Ok(text)),
         Err(e @ Error::NoQrCode) => Ok(Err(e)),
-        Err(e) => Err(Failure::usage(format!("{}: {e}", path.display()))),
+        Err(e) => Err(Failure::coded(
+            e.code(),
+            format!("{}: {e} ({})", path.display(), e.code()),
+        )),
     }
 }
 
 /// `Policy::default()` (green only), changed only by the flags given.
 fn policy(args: &VerifyArgs) -> Policy {
-    let mut policy = Policy::default();
+    let mut policy = Policy::default().require_revocations(args.require_revocations);
     if !args.accept.is_empty() {
-        policy.accepted_colours = args.accept.iter().copied().collect();
+        policy = policy.accept(args.accept.iter().copied().collect());
     }
     if let Some(max) = args.max_test_age {
-        policy.max_test_age_secs = Some(max.as_secs());
+        policy = policy.max_test_age(max);
     }
     if let Some(min) = args.min_doses {
-        policy.min_doses = min;
+        policy = policy.min_doses(min);
+    }
+    if let Some(max) = args.max_stale {
+        policy = policy.max_stale(Some(max));
     }
     policy
 }
 
 enum Verdict {
-    Valid(Claims, Decision, Option<Stale>),
+    /// Authentic and in date; `trust_store` when verified against a root and its lists.
+    Valid {
+        verified: Box<Verified>,
+        decision: Decision,
+        trust_store: bool,
+    },
+    /// Not verified: the error's category says whether the token is invalid or nothing is
+    /// known.
     Rejected(Error),
 }
 
 impl Verdict {
-    fn exit(&self, saved: bool) -> Exit {
+    fn valid(verified: Verified, policy: &Policy, now: Timestamp, trust_store: bool) -> Verdict {
+        Verdict::Valid {
+            decision: policy.evaluate(&verified, now),
+            verified: Box::new(verified),
+            trust_store,
+        }
+    }
+
+    fn exit(&self, checkpoint_saved: bool) -> Exit {
         match self {
-            Verdict::Valid(_, d, _) if d.admitted() && !saved => Exit::AdmittedUnsaved,
-            Verdict::Valid(_, d, _) if d.admitted() => Exit::Ok,
-            Verdict::Valid(..) => Exit::Denied,
-            Verdict::Rejected(_) => Exit::Rejected,
+            Verdict::Valid { decision, .. } if decision.admitted() && !checkpoint_saved => {
+                Exit::AdmittedUnsaved
+            }
+            Verdict::Valid { decision, .. } if decision.admitted() => Exit::Ok,
+            Verdict::Valid { .. } => Exit::Denied,
+            Verdict::Rejected(e) => Exit::of(e.code().category()),
         }
     }
 
     fn denials(&self) -> Vec<Denial> {
         match self {
-            Verdict::Valid(_, d, _) => d.denials().collect(),
+            Verdict::Valid { decision, .. } => decision.denials().collect(),
             Verdict::Rejected(_) => Vec::new(),
         }
     }
 
-    fn stale(&self) -> Option<Stale> {
+    fn verified(&self) -> Option<&Verified> {
         match self {
-            Verdict::Valid(_, _, stale) => *stale,
+            Verdict::Valid { verified, .. } => Some(verified),
             Verdict::Rejected(_) => None,
         }
+    }
+
+    fn stale(&self) -> Option<Stale> {
+        self.verified().and_then(|v| v.stale)
     }
 
     fn text(&self) -> String {
         let reasons: Vec<String> = self.denials().iter().map(ToString::to_string).collect();
         let mut text = match self {
-            Verdict::Valid(claims, d, _) if d.admitted() => {
-                format!("VALID: admitted\n{}", claims_text(claims))
+            Verdict::Valid {
+                verified, decision, ..
+            } if decision.admitted() => {
+                format!("VALID: admitted\n{}", claims_text(&verified.claims))
             }
-            Verdict::Valid(claims, ..) => format!(
+            Verdict::Valid { verified, .. } => format!(
                 "VALID: denied: {}\n{}",
                 reasons.join("; "),
-                claims_text(claims)
+                claims_text(&verified.claims)
             ),
-            Verdict::Rejected(e) => format!("REJECTED: {e}\n{}", field("code", e.code())),
+            // An unusable outcome says nothing about the token: do not call it rejected.
+            Verdict::Rejected(e) if e.code().category() == Category::Invalid => {
+                format!("REJECTED: {e}\n{}", field("code", e.code()))
+            }
+            Verdict::Rejected(e) => format!("CANNOT VERIFY: {e}\n{}", field("code", e.code())),
         };
         if let Some(stale) = self.stale() {
             text.push_str(&format!(
                 "warning: {} is stale: {} past its next update (issued {} ago)\n",
                 data_name(stale.data),
-                hours(stale.overdue_secs),
-                hours(stale.age_secs)
+                Hours(stale.overdue),
+                Hours(stale.age)
             ));
+        }
+        if let Verdict::Valid {
+            verified,
+            trust_store: true,
+            ..
+        } = self
+            && verified.revocations.is_none()
+        {
+            text.push_str(
+                "warning: no revocation list loaded (--revocations): a revoked token is not \
+                 detected\n",
+            );
         }
         text
     }
@@ -360,22 +446,24 @@ impl Verdict {
     fn json(&self) -> serde_json::Value {
         let denials = self.denials();
         let reasons: Vec<String> = denials.iter().map(ToString::to_string).collect();
-        let codes: Vec<&str> = denials.iter().map(Denial::code).collect();
+        let codes: Vec<&str> = denials.iter().map(|d| d.code().as_str()).collect();
         let (result, code, message, claims) = match self {
-            Verdict::Valid(c, d, _) if d.admitted() => (
+            Verdict::Valid {
+                verified, decision, ..
+            } if decision.admitted() => (
                 "admitted",
                 None,
                 "authentic, in date and admitted by the policy".to_owned(),
-                Some(claims_json(c)),
+                Some(claims_json(&verified.claims)),
             ),
-            Verdict::Valid(c, ..) => (
+            Verdict::Valid { verified, .. } => (
                 "denied",
                 None,
                 format!(
                     "authentic and in date, but denied by the policy: {}",
                     reasons.join("; ")
                 ),
-                Some(claims_json(c)),
+                Some(claims_json(&verified.claims)),
             ),
             Verdict::Rejected(e) => ("rejected", Some(e.code()), e.to_string(), None),
         };
@@ -385,18 +473,30 @@ impl Verdict {
                     TrustData::TrustList => "trust_list",
                     TrustData::Revocations => "revocations",
                 },
-                "age_secs": s.age_secs,
-                "overdue_secs": s.overdue_secs,
+                "age_secs": s.age.as_secs(),
+                "overdue_secs": s.overdue.as_secs(),
+            })
+        });
+        // null when no revocation data was checked (always with --keys): a revoked token
+        // would have verified.
+        let revocations = self.verified().and_then(|v| v.revocations).map(|r| {
+            json!({
+                "sequence": r.sequence,
+                "issued_at": r.issued_at.to_string(),
+                "next_update_by": r.next_update_by.to_string(),
             })
         });
         json!({
             "result": result,
-            "code": code,
+            "code": code.map(Code::as_str),
+            "number": code.map(Code::number),
+            "category": code.map(|c| c.category().as_str()),
             "message": message,
             "claims": claims,
             "denials": reasons,
             "denial_codes": codes,
             "stale": stale,
+            "revocations": revocations,
         })
     }
 }
@@ -406,9 +506,4 @@ fn data_name(data: TrustData) -> &'static str {
         TrustData::TrustList => "trust list",
         TrustData::Revocations => "revocation list",
     }
-}
-
-/// Seconds as `25h03m`.
-fn hours(secs: u64) -> String {
-    format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
 }

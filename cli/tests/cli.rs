@@ -374,8 +374,9 @@ fn image_without_qr_code_is_rejected_and_non_images_are_errors() {
         .arg("--keys")
         .arg(k.path())
         .assert()
-        .code(1);
+        .code(2);
     assert_eq!(json_of(&a)["code"], "no_qr_code");
+    assert_eq!(json_of(&a)["category"], "unusable");
 
     let binary = dir.path().join("random.bin");
     fs::write(
@@ -638,7 +639,11 @@ impl Setup {
             .assert();
         let code = a.get_output().status.code().unwrap();
         let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
-        assert!(code != 2, "verify failed: {stderr}");
+        let v = json_of(&a);
+        assert!(
+            code != 2 || v["result"] == "rejected",
+            "verify failed: {stderr}"
+        );
         (code, json_of(&a))
     }
 
@@ -917,7 +922,7 @@ fn forged_and_rolled_back_lists_and_a_clock_set_back_are_refused() {
         "2026-11-21T07:50:00Z",
         &with_checkpoint,
     );
-    assert_eq!((code, v["code"].as_str()), (1, Some("clock_behind")));
+    assert_eq!((code, v["code"].as_str()), (2, Some("clock_behind")));
     let (code, _) = t.verify("trust-2.qstl", &token, LATER, &with_checkpoint);
     assert_eq!(code, 0);
 
@@ -1111,4 +1116,72 @@ fn verify_needs_exactly_one_source_of_trust() {
         .arg(&pub_file)
         .assert()
         .code(1);
+}
+
+/// `verify --json` answers every outcome on stdout, refusals with exit 2 included, with the
+/// error table's code, number and category.
+#[test]
+fn verify_json_covers_refused_lists_and_usage_errors() {
+    let t = Setup::new();
+    let token = issue_at(&t.path("k1"), ID, NOW);
+    let mut bytes = fs::read(t.path("trust.qstl")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    fs::write(t.path("forged.qstl"), &bytes).unwrap();
+    let root_pub = t.path("root").join("root.pub");
+    let a = qrseal()
+        .args([
+            "verify",
+            &token,
+            "--json",
+            "--now",
+            LATER,
+            "--root",
+            s(&root_pub),
+        ])
+        .arg("--trust")
+        .arg(t.path("forged.qstl"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("forged_list"));
+    let v = json_of(&a);
+    assert_eq!(v["result"], "error");
+    assert_eq!(v["code"], "forged_list");
+    assert_eq!(v["number"], 308);
+    assert_eq!(v["category"], "unusable");
+
+    // No trust data at all: a usage error, still one JSON line, with no code.
+    let a = qrseal()
+        .args(["verify", &token, "--json", "--now", LATER])
+        .assert()
+        .code(2);
+    let v = json_of(&a);
+    assert_eq!(v["result"], "error");
+    assert!(v["code"].is_null());
+    assert!(v["message"].as_str().unwrap().contains("--keys"));
+}
+
+/// Without `--revocations` a revoked token would verify: the verdict says so, and
+/// `--require-revocations` denies.
+#[test]
+fn verify_reports_missing_revocation_data() {
+    let t = Setup::new();
+    let token = issue_at(&t.path("k1"), ID, NOW);
+    let (code, v) = t.verify("trust.qstl", &token, LATER, &[]);
+    assert_eq!(code, 0);
+    assert!(v["revocations"].is_null());
+    let root_pub = t.path("root").join("root.pub");
+    qrseal()
+        .args(["verify", &token, "--now", LATER, "--root", s(&root_pub)])
+        .arg("--trust")
+        .arg(t.path("trust.qstl"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "warning: no revocation list loaded",
+        ));
+    let (code, v) = t.verify("trust.qstl", &token, LATER, &["--require-revocations"]);
+    assert_eq!(code, 3);
+    assert_eq!(v["result"], "denied");
+    assert_eq!(v["denial_codes"][0], "no_revocation_data");
 }

@@ -165,7 +165,7 @@ fn revokes_racing_publications_lose_nothing() {
 
 /// A trust store trusting KEYS (a trust list signed by a throwaway root).
 fn scanner(keys: &Path) -> TrustStore {
-    let root = qrseal_issuer::IssuerKey::from_secret_bytes([0xA0; 32]);
+    let root = qrseal_issuer::RootKey::from_secret_bytes([0xA0; 32]);
     let (key, _) = keyfile::load(keys).unwrap();
     let now = qrseal_core::Timestamp::from_unix(0);
     let info = qrseal_core::lists::ListInfo {

@@ -29,10 +29,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qrseal_core::render::{Ecc, QrSymbol};
-use qrseal_core::{
-    Colour, Date, DisplayHint, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, TestRecord,
-    TestResult, Timestamp, Vaccination,
-};
+use qrseal_core::wire::{MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS};
+use qrseal_core::{Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret, TtlPolicy};
 use qrseal_verifier::{Policy, TrustedKey, Verifier};
 
@@ -101,10 +99,10 @@ fn our_texts() -> [(&'static str, String); 3] {
         .unwrap();
     let full = issuer.issue(&full_status(&issuer, 0), now()).unwrap();
     let longest = issuer
-        .with_ttl(TtlPolicy {
-            ttl_secs: MAX_VALIDITY_SECS,
-            spread_secs: 0,
-        })
+        .with_ttl(TtlPolicy::new(
+            std::time::Duration::from_secs(u64::from(MAX_VALIDITY_SECS)),
+            std::time::Duration::ZERO,
+        ))
         .unwrap();
     let max = longest
         .issue(
@@ -225,11 +223,9 @@ fn bench_text_to_verified(c: &mut Criterion) {
     // Our side: as many full-size tokens, for different holders.
     let issuer = issuer();
     let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key()).unwrap()]);
-    let policy = Policy {
-        max_test_age_secs: Some(48 * 3600),
-        min_doses: 2,
-        ..Policy::default()
-    };
+    let policy = Policy::default()
+        .max_test_age(std::time::Duration::from_secs(48 * 3600))
+        .min_doses(2);
     let ours: Vec<String> = (0..eu_texts.len())
         .map(|i| {
             issuer

@@ -24,10 +24,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qrcode::EcLevel;
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_core::text::{self, TextForm, TokenBuf};
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN,
-    MAX_VALIDITY_SECS, SIGNATURE_LEN, SubjectId, TestRecord, TestResult, Timestamp, Token,
-    Vaccination, encode_body,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp, Token,
+    Vaccination,
 };
 
 /// 2026-11-21T08:00:00Z.
@@ -51,42 +53,43 @@ fn token(claims: &Claims) -> Vec<u8> {
 /// Every field present, each at the widest encoding v1 allows.
 fn max_claims() -> Claims {
     let issued_at = Timestamp::from_unix(NOW);
-    Claims {
-        subject: SubjectId([0xa5; 12]),
-        colour: Colour::DarkRed,
-        test: Some(TestRecord {
-            result: TestResult::Pending,
-            collected_at: issued_at.saturating_sub(u64::from(MAX_TEST_AGE_SECS)),
-        }),
-        vaccination: Some(Vaccination {
-            doses: u8::MAX,
-            last_dose: Date::from_days_since_epoch(u16::MAX),
-        }),
+    Claims::new(
+        SubjectId([0xa5; 12]),
+        Colour::DarkRed,
         issued_at,
-        expires_at: issued_at.saturating_add(u64::from(MAX_VALIDITY_SECS)),
-        // 3 + 3 + 1 + 3 + 1 + 18 + 3 = 32 bytes of UTF-8.
-        display_hint: Some(DisplayHint::new("司马*明 110***********1234(2)").unwrap()),
-    }
+        issued_at.saturating_add(u64::from(MAX_VALIDITY_SECS)),
+    )
+    .with_test(Some(TestRecord {
+        result: TestResult::Pending,
+        collected_at: issued_at.saturating_sub(u64::from(MAX_TEST_AGE_SECS)),
+    }))
+    .with_vaccination(Some(Vaccination {
+        doses: u8::MAX,
+        last_dose: Date::from_days_since_epoch(u16::MAX),
+    }))
+    .with_display_hint(Some(
+        DisplayHint::new("司马*明 110***********1234(2)").unwrap(),
+    ))
 }
 
 /// What the issuer benches issue: test, vaccination and a 16-byte display hint.
 fn full_claims() -> Claims {
     let issued_at = Timestamp::from_unix(NOW);
-    Claims {
-        subject: SubjectId([0xa5; 12]),
-        colour: Colour::Green,
-        test: Some(TestRecord {
-            result: TestResult::Negative,
-            collected_at: issued_at.saturating_sub(20 * 3600),
-        }),
-        vaccination: Some(Vaccination {
-            doses: 3,
-            last_dose: Date::from_ymd(2026, 5, 1).unwrap(),
-        }),
+    Claims::new(
+        SubjectId([0xa5; 12]),
+        Colour::Green,
         issued_at,
-        expires_at: issued_at.saturating_add(24 * 3600 - 1234),
-        display_hint: Some(DisplayHint::new("张*明 ****1234").unwrap()),
-    }
+        issued_at.saturating_add(24 * 3600 - 1234),
+    )
+    .with_test(Some(TestRecord {
+        result: TestResult::Negative,
+        collected_at: issued_at.saturating_sub(20 * 3600),
+    }))
+    .with_vaccination(Some(Vaccination {
+        doses: 3,
+        last_dose: Date::from_ymd(2026, 5, 1).unwrap(),
+    }))
+    .with_display_hint(Some(DisplayHint::new("张*明 ****1234").unwrap()))
 }
 
 fn bench_qr_encode(c: &mut Criterion) {

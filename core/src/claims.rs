@@ -305,7 +305,10 @@ impl fmt::Display for DisplayHint {
 }
 
 /// What a token asserts about its holder. Built by the issuer, returned by the verifier.
+///
+/// Build one with [`Claims::new`] and the `with_` methods; fields may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Claims {
     /// Keyed hash of the holder's ID number.
     pub subject: SubjectId,
@@ -324,6 +327,42 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// Claims with a colour and a validity period, and no test, vaccination or display hint.
+    pub const fn new(
+        subject: SubjectId,
+        colour: Colour,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Claims {
+        Claims {
+            subject,
+            colour,
+            test: None,
+            vaccination: None,
+            issued_at,
+            expires_at,
+            display_hint: None,
+        }
+    }
+
+    /// These claims with `test` as the latest test.
+    pub const fn with_test(mut self, test: Option<TestRecord>) -> Claims {
+        self.test = test;
+        self
+    }
+
+    /// These claims with `vaccination`.
+    pub const fn with_vaccination(mut self, vaccination: Option<Vaccination>) -> Claims {
+        self.vaccination = vaccination;
+        self
+    }
+
+    /// These claims with `display_hint`.
+    pub fn with_display_hint(mut self, display_hint: Option<DisplayHint>) -> Claims {
+        self.display_hint = display_hint;
+        self
+    }
+
     /// When a holder's app should fetch a fresh token in the background: between half and
     /// three quarters of the way through the token's life, at a point fixed per holder, so
     /// that refreshes from a whole city spread out instead of arriving at once. The app keeps
@@ -334,7 +373,7 @@ impl Claims {
         start.saturating_add(self.subject.spread(life / 4 + 1))
     }
 
-    /// Checks that every value fits what v1 can carry; [`crate::encode_body`] calls this.
+    /// Checks that every value fits what v1 can carry; [`crate::wire::encode_body`] calls this.
     pub fn check_encodable(&self) -> Result<(), Error> {
         let issued = self.issued_at.unix();
         if issued > u64::from(u32::MAX) {

@@ -5,26 +5,24 @@
 //! `no_std`; `alloc` adds the `String` encoders.
 //!
 //! ```
-//! use qrseal_core::{text, Claims, Colour, KeyId, SubjectId, Timestamp, Token, MAX_BODY_LEN};
+//! use qrseal_core::wire::MAX_BODY_LEN;
+//! use qrseal_core::{text, Claims, Colour, KeyId, SubjectId, Timestamp, Token};
 //!
-//! let claims = Claims {
-//!     subject: SubjectId([7; 12]),
-//!     colour: Colour::Green,
-//!     test: None,
-//!     vaccination: None,
-//!     issued_at: Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?,
-//!     expires_at: Timestamp::parse_rfc3339("2026-11-22T08:00:00Z")?,
-//!     display_hint: None,
-//! };
+//! let claims = Claims::new(
+//!     SubjectId([7; 12]),
+//!     Colour::Green,
+//!     Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?,
+//!     Timestamp::parse_rfc3339("2026-11-22T08:00:00Z")?,
+//! );
 //! let mut body = [0u8; MAX_BODY_LEN];
-//! let n = qrseal_core::encode_body(KeyId([1, 2, 3, 4]), &claims, &mut body)?;
+//! let n = qrseal_core::wire::encode_body(KeyId([1, 2, 3, 4]), &claims, &mut body)?;
 //! // An issuer signs `signed_message(&body[..n])` and appends the 64-byte signature.
 //! let mut token = body[..n].to_vec();
 //! token.extend_from_slice(&[0u8; 64]);
 //! let qr = text::encode_qr(&token);
 //! assert!(qr.starts_with("QS:"));
 //!
-//! let mut buf = [0u8; qrseal_core::MAX_TOKEN_LEN];
+//! let mut buf = [0u8; qrseal_core::wire::MAX_TOKEN_LEN];
 //! let (bytes, _form) = text::decode(&qr, &mut buf)?;
 //! let parsed = Token::parse(bytes)?; // structure only: the signature is not checked here
 //! assert_eq!(parsed.claims, claims);
@@ -54,15 +52,9 @@ pub mod lists;
 pub mod render;
 pub mod text;
 mod time;
-mod wire;
+pub mod wire;
 
-pub use claims::{
-    Claims, Colour, DisplayHint, MAX_DISPLAY_HINT_LEN, MAX_HINT_DIGITS, MAX_TEST_AGE_SECS,
-    MAX_VALIDITY_SECS, SUBJECT_LEN, SubjectId, TestRecord, TestResult, Vaccination,
-};
+pub use claims::{Claims, Colour, DisplayHint, SubjectId, TestRecord, TestResult, Vaccination};
 pub use error::{Error, Field};
 pub use time::{Date, Timestamp};
-pub use wire::{
-    HEADER_LEN, KEY_ID_LEN, KeyId, MAX_BODY_LEN, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN, PUBLIC_KEY_LEN,
-    SIGNATURE_LEN, SIGNING_DOMAIN, Token, VERSION, encode_body, signed_message,
-};
+pub use wire::{KeyId, Token};

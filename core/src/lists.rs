@@ -11,7 +11,8 @@
 
 use core::fmt;
 
-use crate::{KeyId, PUBLIC_KEY_LEN, SIGNATURE_LEN, SUBJECT_LEN, SubjectId, Timestamp};
+use crate::wire::{PUBLIC_KEY_LEN, SIGNATURE_LEN, SUBJECT_LEN};
+use crate::{KeyId, SubjectId, Timestamp};
 
 /// The format version of trust and revocation lists this library writes and reads.
 pub const LIST_VERSION: u8 = 1;

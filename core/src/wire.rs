@@ -1,4 +1,5 @@
-//! Wire format v1: `version | key id | payload (postcard) | Ed25519 signature`.
+//! Wire format v1: `version | key id | payload (postcard) | Ed25519 signature`; the byte
+//! layout's constants and the encoding functions issuers and verifiers build on.
 //!
 //! The signature covers [`SIGNING_DOMAIN`] followed by every byte before it. One set of claims
 //! has exactly one encoding: [`Token::parse`] re-encodes what it read and rejects any input
@@ -7,10 +8,12 @@
 
 use core::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::claims::{MAX_DISPLAY_HINT_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN};
+pub use crate::claims::{
+    MAX_DISPLAY_HINT_LEN, MAX_HINT_DIGITS, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SUBJECT_LEN,
+};
 use crate::{
     Claims, Colour, Date, DisplayHint, Error, Field, SubjectId, TestRecord, TestResult, Timestamp,
     Vaccination,
@@ -70,7 +73,7 @@ impl fmt::Debug for KeyId {
 // The postcard payload, field by field. Enum discriminants and integers other than
 // `issued_at` are postcard varints; `issued_at` is a fixed 4-byte little-endian integer
 // because a varint of a present-day Unix time would take 5.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum WireColour {
     Green,
     Yellow,
@@ -78,7 +81,7 @@ enum WireColour {
     DarkRed,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 enum WireTest {
     None,
     Negative(u32),
@@ -86,7 +89,7 @@ enum WireTest {
     Pending(u32),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WireVaccination {
     doses: u8,
     last_dose: u16,
@@ -200,17 +203,17 @@ impl<'a> Token<'a> {
             bytes,
             pos: HEADER_LEN,
         };
-        let subject = SubjectId(r.take::<[u8; SUBJECT_LEN]>(Field::Subject)?);
-        let colour = match r.take::<WireColour>(Field::Colour)? {
-            WireColour::Green => Colour::Green,
-            WireColour::Yellow => Colour::Yellow,
-            WireColour::Red => Colour::Red,
-            WireColour::DarkRed => Colour::DarkRed,
+        let subject = SubjectId(r.fixed::<SUBJECT_LEN>(Field::Subject)?);
+        let colour = match r.tag(Field::Colour, 3)? {
+            0 => Colour::Green,
+            1 => Colour::Yellow,
+            2 => Colour::Red,
+            _ => Colour::DarkRed,
         };
-        let issued = u32::from_le_bytes(r.take::<[u8; 4]>(Field::IssuedAt)?);
+        let issued = u32::from_le_bytes(r.fixed::<4>(Field::IssuedAt)?);
         let issued_at = Timestamp::from_unix(u64::from(issued));
         let at = r.pos;
-        let validity = r.take::<u32>(Field::Validity)?;
+        let validity = r.varint_u32(Field::Validity)?;
         if validity == 0 || validity > MAX_VALIDITY_SECS {
             return Err(Error::OutOfRange {
                 field: Field::Validity,
@@ -218,11 +221,17 @@ impl<'a> Token<'a> {
             });
         }
         let at = r.pos;
-        let test = match r.take::<WireTest>(Field::Test)? {
-            WireTest::None => None,
-            WireTest::Negative(age) => Some((TestResult::Negative, age)),
-            WireTest::Positive(age) => Some((TestResult::Positive, age)),
-            WireTest::Pending(age) => Some((TestResult::Pending, age)),
+        let test = match r.tag(Field::Test, 3)? {
+            0 => None,
+            tag => {
+                let age = r.varint_u32(Field::Test).map_err(at_offset(at))?;
+                let result = match tag {
+                    1 => TestResult::Negative,
+                    2 => TestResult::Positive,
+                    _ => TestResult::Pending,
+                };
+                Some((result, age))
+            }
         };
         let test = match test {
             None => None,
@@ -240,7 +249,14 @@ impl<'a> Token<'a> {
             }
         };
         let at = r.pos;
-        let vaccination = match r.take::<Option<WireVaccination>>(Field::Vaccination)? {
+        let vaccination = match r.option(Field::Vaccination)? {
+            false => None,
+            true => Some(WireVaccination {
+                doses: r.byte(Field::Vaccination).map_err(at_offset(at))?,
+                last_dose: r.varint_u16(Field::Vaccination, at)?,
+            }),
+        };
+        let vaccination = match vaccination {
             None => None,
             Some(v) if v.doses == 0 => {
                 return Err(Error::OutOfRange {
@@ -256,16 +272,12 @@ impl<'a> Token<'a> {
         // Read as postcard's `Option<&str>` reads it (tag byte, varint length, bytes), but
         // with the length as a u32 on every platform, checked before the bytes are touched.
         let at = r.pos;
-        let display_hint = match r.take::<Option<()>>(Field::DisplayHint)? {
-            None => None,
-            Some(()) => {
+        let display_hint = match r.option(Field::DisplayHint)? {
+            false => None,
+            true => {
                 // Errors inside the hint are reported at the start of the hint field.
-                let at_start = |e: Error| match e {
-                    Error::Truncated { field, .. } => Error::Truncated { field, offset: at },
-                    Error::OutOfRange { field, .. } => Error::OutOfRange { field, offset: at },
-                    other => other,
-                };
-                let len = r.take::<u32>(Field::DisplayHint).map_err(at_start)? as usize;
+                let at_start = at_offset(at);
+                let len = r.varint_u32(Field::DisplayHint).map_err(&at_start)? as usize;
                 if len > MAX_DISPLAY_HINT_LEN {
                     return Err(Error::FieldTooLong {
                         field: Field::DisplayHint,
@@ -273,7 +285,7 @@ impl<'a> Token<'a> {
                         max: MAX_DISPLAY_HINT_LEN,
                     });
                 }
-                let text = r.take_bytes(len, Field::DisplayHint).map_err(at_start)?;
+                let text = r.take_bytes(len, Field::DisplayHint).map_err(&at_start)?;
                 let text = core::str::from_utf8(text).map_err(|_| Error::InvalidText {
                     field: Field::DisplayHint,
                 })?;
@@ -333,6 +345,15 @@ impl<'a> Token<'a> {
     }
 }
 
+/// Reports an error inside a field at the offset where the field starts.
+fn at_offset(at: usize) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::Truncated { field, .. } => Error::Truncated { field, offset: at },
+        Error::OutOfRange { field, .. } => Error::OutOfRange { field, offset: at },
+        other => other,
+    }
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -352,23 +373,83 @@ impl<'a> Reader<'a> {
         Ok(bytes)
     }
 
-    fn take<T: Deserialize<'a>>(&mut self, field: Field) -> Result<T, Error> {
+    // The readers below follow the postcard encoding the payload is written in, but are
+    // written out here so that which error a byte string gets is fixed by this file and
+    // docs/SPEC.md §7.2, not by a dependency's error variants. Errors report the offset
+    // where the field's value starts. Over-long but in-range varints are read; the
+    // canonical re-encoding (B13) refuses them.
+
+    /// `N` raw bytes.
+    fn fixed<const N: usize>(&mut self, field: Field) -> Result<[u8; N], Error> {
         let offset = self.pos;
-        match postcard::take_from_bytes::<T>(&self.bytes[offset..]) {
-            Ok((value, rest)) => {
-                self.pos = self.bytes.len() - rest.len();
-                Ok(value)
-            }
-            Err(e) => Err(match e {
-                postcard::Error::DeserializeUnexpectedEnd => Error::Truncated { field, offset },
-                // serde's derived enum visitor reports an undefined variant index as a
-                // custom error.
-                postcard::Error::DeserializeBadEnum
-                | postcard::Error::DeserializeBadOption
-                | postcard::Error::SerdeDeCustom => Error::UnknownEnumValue { field, offset },
-                postcard::Error::DeserializeBadUtf8 => Error::InvalidText { field },
-                _ => Error::OutOfRange { field, offset },
-            }),
+        let mut out = [0u8; N];
+        out.copy_from_slice(
+            self.take_bytes(N, field)
+                .map_err(|_| Error::Truncated { field, offset })?,
+        );
+        Ok(out)
+    }
+
+    /// One raw byte.
+    fn byte(&mut self, field: Field) -> Result<u8, Error> {
+        let [b] = self.fixed::<1>(field)?;
+        Ok(b)
+    }
+
+    /// An option tag byte: 0 (none) or 1 (some).
+    fn option(&mut self, field: Field) -> Result<bool, Error> {
+        let offset = self.pos;
+        match self.byte(field)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Error::UnknownEnumValue { field, offset }),
         }
+    }
+
+    /// An enum discriminant (a u32 varint) of at most `max`.
+    fn tag(&mut self, field: Field, max: u32) -> Result<u32, Error> {
+        let offset = self.pos;
+        let tag = self.varint_u32(field)?;
+        if tag > max {
+            return Err(Error::UnknownEnumValue { field, offset });
+        }
+        Ok(tag)
+    }
+
+    /// A u32 LEB128 varint: at most 5 bytes, the fifth at most 0x0f.
+    fn varint_u32(&mut self, field: Field) -> Result<u32, Error> {
+        let offset = self.pos;
+        self.varint(field, offset, 5, 0x0f)
+    }
+
+    /// A u16 LEB128 varint: at most 3 bytes, the third at most 0x03. Errors report `offset`.
+    fn varint_u16(&mut self, field: Field, offset: usize) -> Result<u16, Error> {
+        let v = self.varint(field, offset, 3, 0x03)?;
+        // The limits above keep the value below 2^16.
+        u16::try_from(v).map_err(|_| Error::OutOfRange { field, offset })
+    }
+
+    fn varint(
+        &mut self,
+        field: Field,
+        offset: usize,
+        max_len: usize,
+        last_max: u8,
+    ) -> Result<u32, Error> {
+        let mut value = 0u32;
+        for i in 0..max_len {
+            let Some(&b) = self.bytes.get(self.pos) else {
+                return Err(Error::Truncated { field, offset });
+            };
+            self.pos += 1;
+            value |= u32::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                if i == max_len - 1 && b > last_max {
+                    return Err(Error::OutOfRange { field, offset });
+                }
+                return Ok(value);
+            }
+        }
+        Err(Error::OutOfRange { field, offset })
     }
 }

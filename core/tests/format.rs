@@ -1,43 +1,43 @@
 //! The v1 wire format through the public API: round trips, canonical form, every error kind,
 //! and the QR size budget.
 
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, encode_body,
+};
+
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, Error, Field, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS,
-    MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNATURE_LEN, SubjectId, TestRecord, TestResult, Timestamp,
-    Token, Vaccination, encode_body, text,
+    Claims, Colour, Date, DisplayHint, Error, Field, KeyId, SubjectId, TestRecord, TestResult,
+    Timestamp, Token, Vaccination, text,
 };
 
 const NOW: u64 = 1_795_248_000; // 2026-11-21T08:00:00Z
 
 fn minimal() -> Claims {
-    Claims {
-        subject: SubjectId([0xab; 12]),
-        colour: Colour::Green,
-        test: None,
-        vaccination: None,
-        issued_at: Timestamp::from_unix(NOW),
-        expires_at: Timestamp::from_unix(NOW + 86_400),
-        display_hint: None,
-    }
+    Claims::new(
+        SubjectId([0xab; 12]),
+        Colour::Green,
+        Timestamp::from_unix(NOW),
+        Timestamp::from_unix(NOW + 86_400),
+    )
 }
 
 /// Every field present, each numeric one at the largest value v1 allows.
 fn largest(hint: Option<&str>) -> Claims {
-    Claims {
-        subject: SubjectId([0xff; 12]),
-        colour: Colour::DarkRed,
-        test: Some(TestRecord {
-            result: TestResult::Pending,
-            collected_at: Timestamp::from_unix(u64::from(u32::MAX) - u64::from(MAX_TEST_AGE_SECS)),
-        }),
-        vaccination: Some(Vaccination {
-            doses: u8::MAX,
-            last_dose: Date::from_days_since_epoch(u16::MAX),
-        }),
-        issued_at: Timestamp::from_unix(u64::from(u32::MAX)),
-        expires_at: Timestamp::from_unix(u64::from(u32::MAX) + u64::from(MAX_VALIDITY_SECS)),
-        display_hint: hint.map(|h| DisplayHint::new(h).unwrap()),
-    }
+    Claims::new(
+        SubjectId([0xff; 12]),
+        Colour::DarkRed,
+        Timestamp::from_unix(u64::from(u32::MAX)),
+        Timestamp::from_unix(u64::from(u32::MAX) + u64::from(MAX_VALIDITY_SECS)),
+    )
+    .with_test(Some(TestRecord {
+        result: TestResult::Pending,
+        collected_at: Timestamp::from_unix(u64::from(u32::MAX) - u64::from(MAX_TEST_AGE_SECS)),
+    }))
+    .with_vaccination(Some(Vaccination {
+        doses: u8::MAX,
+        last_dose: Date::from_days_since_epoch(u16::MAX),
+    }))
+    .with_display_hint(hint.map(|h| DisplayHint::new(h).unwrap()))
 }
 
 /// A token with a dummy signature: the format does not look at the signature's value.

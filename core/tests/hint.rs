@@ -5,24 +5,20 @@
 // A failed unwrap is a failed test, with the location in the message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qrseal_core::{
-    Claims, Colour, DisplayHint, Error, Field, KeyId, MAX_BODY_LEN, MAX_HINT_DIGITS, SubjectId,
-    Timestamp, Token, encode_body,
-};
+use qrseal_core::wire::{MAX_BODY_LEN, MAX_HINT_DIGITS, encode_body};
+use qrseal_core::{Claims, Colour, DisplayHint, Error, Field, KeyId, SubjectId, Timestamp, Token};
 
 /// A token (with a zero signature) whose hint is `placeholder`, with the hint's bytes then
 /// replaced by `hint` (same length), so that a parser sees a hint no encoder would write.
 fn token_with_hint(placeholder: &str, hint: &str) -> Vec<u8> {
     assert_eq!(placeholder.len(), hint.len());
-    let claims = Claims {
-        subject: SubjectId([7; 12]),
-        colour: Colour::Green,
-        test: None,
-        vaccination: None,
-        issued_at: Timestamp::from_unix(1_795_244_400),
-        expires_at: Timestamp::from_unix(1_795_244_400 + 86_400),
-        display_hint: Some(DisplayHint::new(placeholder).unwrap()),
-    };
+    let claims = Claims::new(
+        SubjectId([7; 12]),
+        Colour::Green,
+        Timestamp::from_unix(1_795_244_400),
+        Timestamp::from_unix(1_795_244_400 + 86_400),
+    )
+    .with_display_hint(Some(DisplayHint::new(placeholder).unwrap()));
     let mut body = [0u8; MAX_BODY_LEN];
     let n = encode_body(KeyId([1, 2, 3, 4]), &claims, &mut body).unwrap();
     let mut token = body[..n].to_vec();

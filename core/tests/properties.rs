@@ -2,10 +2,12 @@
 //! against the `base45` crate (the RFC 9285 examples are unit tests in `src/base45.rs`).
 
 use proptest::prelude::*;
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN,
-    MAX_VALIDITY_SECS, SubjectId, TestRecord, TestResult, Timestamp, Token, Vaccination, base45,
-    encode_body, text,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp, Token,
+    Vaccination, base45, text,
 };
 
 fn colour() -> impl Strategy<Value = Colour> {
@@ -31,21 +33,16 @@ prop_compose! {
         display_hint in hint(),
     ) -> Claims {
         let issued_at = Timestamp::from_unix(issued);
-        Claims {
-            subject: SubjectId(subject),
-            colour,
-            test: test.map(|(r, age)| TestRecord {
+        Claims::new(SubjectId(subject), colour, issued_at, issued_at.saturating_add(validity))
+            .with_test(test.map(|(r, age)| TestRecord {
                 result: [TestResult::Negative, TestResult::Positive, TestResult::Pending][r],
                 collected_at: issued_at.saturating_sub(age.min(issued)),
-            }),
-            vaccination: vaccination.map(|(doses, days)| Vaccination {
+            }))
+            .with_vaccination(vaccination.map(|(doses, days)| Vaccination {
                 doses,
                 last_dose: Date::from_days_since_epoch(days),
-            }),
-            issued_at,
-            expires_at: issued_at.saturating_add(validity),
-            display_hint,
-        }
+            }))
+            .with_display_hint(display_hint)
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use qrseal_core::lists::{ListInfo, Revocation};
 use qrseal_core::{Colour, TestRecord, TestResult, Timestamp};
 use qrseal_issuer::publish::{new_key_entry, sign_full_revocations, sign_trust_list};
-use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret, display_hint};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret, display_hint};
 use qrseal_verifier::{TrustedKey, Verifier};
 
 /// How many holders to pre-issue for.
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // Keys: the root vouches for the issuer key in a signed trust list.
-    let root = IssuerKey::generate()?;
+    let root = RootKey::generate()?;
     let issuer = Issuer::new(IssuerKey::generate()?, SubjectSecret::generate()?);
     let entry = new_key_entry(issuer.key().public_key(), now);
     let day = |n: u64| now.saturating_add(n * 86_400);

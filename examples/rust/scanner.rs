@@ -8,7 +8,7 @@
 use std::error::Error;
 use std::io::{self, BufRead};
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use qrseal_core::Timestamp;
 use qrseal_verifier::{Policy, TrustStore, TrustedKey};
@@ -35,11 +35,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     store.load_trust_list(&std::fs::read(dir.join("trust.qstl"))?, now()?)?;
     store.load_revocations(&std::fs::read(dir.join("revocations.qsrl"))?, now()?)?;
 
-    // The checkpoint's rules: green only (the default), plus a negative test at most 48 h old.
-    let policy = Policy {
-        max_test_age_secs: Some(48 * 3600),
-        ..Policy::default()
-    };
+    // The checkpoint's rules: green only (the default), plus a negative test at most 48 h
+    // old; and no admission without revocation data, so a revoked code is never let in.
+    let policy = Policy::default()
+        .max_test_age(Duration::from_secs(48 * 3600))
+        .require_revocations(true);
 
     for line in io::stdin().lock().lines() {
         let line = line?;
@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         match store.verify(text, now) {
             // Authentic and in date: the policy decides whether this gate admits it.
             Ok(verified) => {
-                let decision = policy.evaluate_verified(&verified, now);
+                let decision = policy.evaluate(&verified, now);
                 let hint = verified
                     .claims
                     .display_hint
@@ -60,7 +60,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                 if decision.admitted() {
                     println!("ADMITTED {} {hint}", verified.claims.colour);
                 } else {
-                    let reasons: Vec<&str> = decision.denials().map(|d| d.code()).collect();
+                    let reasons: Vec<&str> =
+                        decision.denials().map(|d| d.code().as_str()).collect();
                     println!(
                         "DENIED {} {hint} ({})",
                         verified.claims.colour,

@@ -20,10 +20,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signer, SigningKey};
 use hmac::{KeyInit, Mac};
-use qrseal_core::{
-    Colour, Date, DisplayHint, SIGNATURE_LEN, SIGNING_DOMAIN, TestRecord, TestResult, Timestamp,
-    Vaccination,
-};
+use qrseal_core::wire::{SIGNATURE_LEN, SIGNING_DOMAIN};
+use qrseal_core::{Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination};
 use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
 
 /// 2026-11-21T08:00:00Z.

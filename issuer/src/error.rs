@@ -15,6 +15,9 @@ pub enum Error {
     /// A TTL policy cannot be used.
     #[error("invalid TTL policy: {0}")]
     InvalidTtl(&'static str),
+    /// A status that cannot be true at its issue time (a vaccine dose dated in the future).
+    #[error("invalid status: {0}")]
+    InvalidStatus(&'static str),
     /// A trust or revocation list cannot be encoded.
     #[error(transparent)]
     List(#[from] qrseal_core::lists::ListError),

@@ -1,45 +1,60 @@
 //! Issuing tokens, one at a time or a city at a time.
 
-use qrseal_core::{
-    Claims, Colour, DisplayHint, MAX_BODY_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, SubjectId,
-    TestRecord, Timestamp, Vaccination, encode_body, signed_message, text,
+use qrseal_core::wire::{
+    MAX_BODY_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body, signed_message,
 };
+
+use core::time::Duration;
+use qrseal_core::{
+    Claims, Colour, DisplayHint, SubjectId, TestRecord, Timestamp, Vaccination, text,
+};
+
 use rayon::prelude::*;
 
+use crate::key::Sign as _;
 use crate::{Error, IssuerKey, SubjectSecret};
 
 /// How long tokens live, and how widely their expiries are spread.
 ///
 /// A token issued at `now` expires at `now + ttl - spread(subject)`, where `spread(subject)`
-/// is a value in `0..=spread_secs` fixed per holder (drawn from the keyed subject hash). A
-/// whole city issued overnight therefore expires over a `spread_secs` window, not in the
-/// same minute, and each holder's expiry stays put from day to day.
+/// is a whole number of seconds in `0..=spread` fixed per holder (drawn from the keyed
+/// subject hash). A whole city issued overnight therefore expires over a `spread` window,
+/// not in the same minute, and each holder's expiry stays put from day to day. Durations
+/// count in whole seconds. Fields may be added: build one with [`TtlPolicy::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TtlPolicy {
-    /// Nominal lifetime, in seconds (at most 2^21-1, about 24 days).
-    pub ttl_secs: u32,
-    /// Width of the expiry spread, in seconds (less than `ttl_secs`).
-    pub spread_secs: u32,
+    /// Nominal lifetime (1 s to 2^21-1 s, about 24 days).
+    pub ttl: Duration,
+    /// Width of the expiry spread (shorter than `ttl`).
+    pub spread: Duration,
 }
 
 impl Default for TtlPolicy {
     /// 24 hours, spread over the last 3.
     fn default() -> Self {
-        TtlPolicy {
-            ttl_secs: 24 * 3600,
-            spread_secs: 3 * 3600,
-        }
+        TtlPolicy::new(
+            Duration::from_secs(24 * 3600),
+            Duration::from_secs(3 * 3600),
+        )
     }
 }
 
 impl TtlPolicy {
+    /// Tokens living `ttl`, their expiries spread over the last `spread` of it. Checked
+    /// when given to [`Issuer::with_ttl`].
+    pub const fn new(ttl: Duration, spread: Duration) -> TtlPolicy {
+        TtlPolicy { ttl, spread }
+    }
+
     fn check(&self) -> Result<(), Error> {
-        if self.ttl_secs == 0 || self.ttl_secs > MAX_VALIDITY_SECS {
+        let ttl = self.ttl.as_secs();
+        if ttl == 0 || ttl > u64::from(MAX_VALIDITY_SECS) {
             return Err(Error::InvalidTtl(
                 "TTL must be between 1 s and 2^21-1 s (24 days)",
             ));
         }
-        if self.spread_secs >= self.ttl_secs {
+        if self.spread.as_secs() >= ttl {
             return Err(Error::InvalidTtl(
                 "the expiry spread must be shorter than the TTL",
             ));
@@ -49,8 +64,8 @@ impl TtlPolicy {
 
     /// The expiry of a token for `subject` issued at `now`.
     pub fn expiry(&self, subject: &SubjectId, now: Timestamp) -> Timestamp {
-        let spread = subject.spread(u64::from(self.spread_secs) + 1);
-        now.saturating_add(u64::from(self.ttl_secs).saturating_sub(spread))
+        let spread = subject.spread(self.spread.as_secs().saturating_add(1));
+        now.saturating_add(self.ttl.as_secs().saturating_sub(spread))
     }
 }
 
@@ -157,17 +172,26 @@ impl Issuer {
         self.subject_secret.subject_for(id_number)
     }
 
-    /// Signs a token for `status`, issued at `now`.
+    /// Signs a token for `status`, issued at `now`. A last vaccine dose dated after `now`'s
+    /// date (in UTC, plus one day for time zones east of it) is refused: it cannot have
+    /// happened yet, and is a typing mistake.
     pub fn issue(&self, status: &Status, now: Timestamp) -> Result<IssuedToken, Error> {
-        let claims = Claims {
-            subject: status.subject,
-            colour: status.colour,
-            test: status.test,
-            vaccination: status.vaccination,
-            issued_at: now,
-            expires_at: self.ttl.expiry(&status.subject, now),
-            display_hint: status.display_hint,
-        };
+        if let (Some(v), Some(today)) = (status.vaccination, now.date())
+            && v.last_dose.days_since_epoch() > today.days_since_epoch().saturating_add(1)
+        {
+            return Err(Error::InvalidStatus(
+                "the last vaccine dose is dated after the issue date",
+            ));
+        }
+        let claims = Claims::new(
+            status.subject,
+            status.colour,
+            now,
+            self.ttl.expiry(&status.subject, now),
+        )
+        .with_test(status.test)
+        .with_vaccination(status.vaccination)
+        .with_display_hint(status.display_hint);
         // The message is the domain followed by the body; build it in place so signing
         // copies nothing to the heap but the finished token.
         let mut message = [0u8; SIGNING_DOMAIN.len() + MAX_BODY_LEN];

@@ -47,7 +47,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::{Error, IssuerKey, SubjectSecret};
+use crate::{Error, IssuerKey, RootKey, SubjectSecret};
 
 /// File name of the issuer's secret key.
 pub const ISSUER_KEY_FILE: &str = "issuer.key";
@@ -89,7 +89,7 @@ pub fn save_new(dir: &Path, key: &IssuerKey, subject: &SubjectSecret) -> Result<
 
 /// Writes a new root key into `dir` (created if missing): `root.key` and `root.pub`.
 /// Refuses, changing nothing, if either file exists.
-pub fn save_root(dir: &Path, root: &IssuerKey) -> Result<(), Error> {
+pub fn save_root(dir: &Path, root: &RootKey) -> Result<(), Error> {
     save_files(
         dir,
         &[
@@ -288,9 +288,9 @@ pub fn load(dir: &Path) -> Result<(IssuerKey, SubjectSecret), Error> {
 }
 
 /// Reads `root.key` from `dir`.
-pub fn load_root(dir: &Path) -> Result<IssuerKey, Error> {
+pub fn load_root(dir: &Path) -> Result<RootKey, Error> {
     check_committed(dir)?;
-    IssuerKey::from_pkcs8_pem(&read_secret(&dir.join(ROOT_KEY_FILE))?)
+    RootKey::from_pkcs8_pem(&read_secret(&dir.join(ROOT_KEY_FILE))?)
 }
 
 fn read_secret(path: &Path) -> Result<zeroize::Zeroizing<String>, Error> {
@@ -415,7 +415,7 @@ mod tests {
         check_private(&path, &meta, meta.uid()).unwrap();
         // A root key too, and a directory in place of a key.
         let root_dir = dir.path().join("root");
-        save_root(&root_dir, &key).unwrap();
+        save_root(&root_dir, &RootKey::generate().unwrap()).unwrap();
         fs::set_permissions(
             root_dir.join(ROOT_KEY_FILE),
             fs::Permissions::from_mode(0o640),
@@ -494,7 +494,7 @@ mod tests {
     fn root_keys_are_private_never_overwritten_and_load_back() {
         let dir = tempfile::tempdir().unwrap();
         let root_dir = dir.path().join("root");
-        let root = IssuerKey::generate().unwrap();
+        let root = RootKey::generate().unwrap();
         save_root(&root_dir, &root).unwrap();
         assert_eq!(
             load_root(&root_dir).unwrap().public_key(),
@@ -511,7 +511,7 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let other = IssuerKey::generate().unwrap();
+        let other = RootKey::generate().unwrap();
         assert!(matches!(
             save_root(&root_dir, &other),
             Err(Error::KeyFileExists(_))

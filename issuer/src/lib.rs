@@ -44,4 +44,4 @@ pub mod revocation_dir;
 pub use error::Error;
 pub use hint::display_hint;
 pub use issue::{IssuedToken, Issuer, Status, TtlPolicy};
-pub use key::{IssuerKey, MAX_ID_NUMBER_LEN, SubjectSecret};
+pub use key::{IssuerKey, MAX_ID_NUMBER_LEN, RootKey, SubjectSecret};

@@ -1,17 +1,19 @@
 //! Publishing trust data: trust lists signed by the root key, revocation lists signed by an
 //! issuer key, and the trust-list change a key rotation makes.
 
-use qrseal_core::MAX_VALIDITY_SECS;
+use qrseal_core::Timestamp;
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationStateId,
     TRUST_LIST_DOMAIN, Window, encode_full_revocation_list, encode_revocation_delta,
     encode_trust_list,
 };
-use qrseal_core::{PUBLIC_KEY_LEN, Timestamp};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::wire::PUBLIC_KEY_LEN;
 
-use crate::{Error, IssuerKey};
+use crate::key::Sign;
+use crate::{Error, IssuerKey, RootKey};
 
-fn signed(key: &IssuerKey, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
+fn signed(key: &impl Sign, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
     let mut message = Vec::with_capacity(domain.len() + body.len());
     message.extend_from_slice(domain);
     message.extend_from_slice(&body);
@@ -22,7 +24,7 @@ fn signed(key: &IssuerKey, domain: &[u8], mut body: Vec<u8>) -> Vec<u8> {
 /// A trust list holding `keys`, signed by `root`. See `qrseal_core::lists` for the rules
 /// the keys must meet.
 pub fn sign_trust_list(
-    root: &IssuerKey,
+    root: &RootKey,
     info: &ListInfo,
     keys: &[KeyEntry],
 ) -> Result<Vec<u8>, Error> {

@@ -4,11 +4,12 @@
 //! [`crate::revocation_dir`] for the on-disk queue and lists the CLI uses.
 
 use ed25519_dalek::{Signature, VerifyingKey};
+use qrseal_core::Timestamp;
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationKind,
     RevocationList, RevocationStateId, canonical_revocations, merge_raw_entries,
 };
-use qrseal_core::{PUBLIC_KEY_LEN, Timestamp};
+use qrseal_core::wire::PUBLIC_KEY_LEN;
 
 use crate::publish::{sign_full_revocations, sign_revocation_delta};
 use crate::{Error, IssuerKey};

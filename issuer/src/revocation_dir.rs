@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use qrseal_core::lists::{
     MAX_REVOCATION_ENTRIES, REVOCATION_ENTRY_LEN, REVOCATION_HEADER_LEN, Revocation, RevocationList,
 };
-use qrseal_core::{SIGNATURE_LEN, SUBJECT_LEN, SubjectId, Timestamp};
+use qrseal_core::wire::{SIGNATURE_LEN, SUBJECT_LEN};
+use qrseal_core::{SubjectId, Timestamp};
 
 use crate::Error;
 use crate::revocation::{PublishedRevocations, RevocationPublisher};

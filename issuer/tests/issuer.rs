@@ -2,6 +2,7 @@
 //! spread, batch issuing.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use qrseal_core::{
     Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Token, Vaccination,
@@ -15,24 +16,6 @@ fn issuer() -> Issuer {
         IssuerKey::from_secret_bytes([1; 32]),
         SubjectSecret::from_bytes([2; 32]),
     )
-}
-
-#[test]
-fn signing_matches_the_rfc8032_sign_input_vectors() {
-    let data = include_str!("data/ed25519-sign-input.txt");
-    let mut n = 0;
-    for line in data.lines().filter(|l| !l.is_empty()) {
-        let fields: Vec<&str> = line.split(':').collect();
-        let secret = hex::decode(&fields[0][..64]).unwrap();
-        let public = hex::decode(fields[1]).unwrap();
-        let message = hex::decode(fields[2]).unwrap();
-        let signature = hex::decode(&fields[3][..128]).unwrap();
-        let key = IssuerKey::from_secret_bytes(secret.try_into().unwrap());
-        assert_eq!(key.public_key().to_vec(), public, "line {n}");
-        assert_eq!(key.sign(&message).to_vec(), signature, "line {n}");
-        n += 1;
-    }
-    assert_eq!(n, 128);
 }
 
 #[test]
@@ -184,10 +167,10 @@ fn issued_tokens_carry_the_status_and_parse() {
 
 #[test]
 fn expiries_spread_per_holder_over_the_window() {
-    let ttl = TtlPolicy {
-        ttl_secs: 24 * 3600,
-        spread_secs: 3 * 3600,
-    };
+    let ttl = TtlPolicy::new(
+        Duration::from_secs(24 * 3600),
+        Duration::from_secs(3 * 3600),
+    );
     let issuer = issuer().with_ttl(ttl).unwrap();
     let now = Timestamp::from_unix(NOW);
     let mut per_minute: HashMap<u64, u32> = HashMap::new();
@@ -216,18 +199,9 @@ fn expiries_spread_per_holder_over_the_window() {
 #[test]
 fn ttl_policies_are_checked() {
     for bad in [
-        TtlPolicy {
-            ttl_secs: 0,
-            spread_secs: 0,
-        },
-        TtlPolicy {
-            ttl_secs: 3600,
-            spread_secs: 3600,
-        },
-        TtlPolicy {
-            ttl_secs: 1 << 21,
-            spread_secs: 0,
-        },
+        TtlPolicy::new(Duration::ZERO, Duration::ZERO),
+        TtlPolicy::new(Duration::from_secs(3600), Duration::from_secs(3600)),
+        TtlPolicy::new(Duration::from_secs(1 << 21), Duration::ZERO),
     ] {
         assert!(
             matches!(issuer().with_ttl(bad), Err(Error::InvalidTtl(_))),
@@ -310,4 +284,25 @@ fn a_foreign_file_in_place_of_the_staging_directory_is_reported_and_left_alone()
     )
     .unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
+}
+
+#[test]
+fn a_vaccine_dose_dated_in_the_future_is_refused() {
+    let issuer = issuer();
+    let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z").unwrap();
+    let mut status = Status::new(issuer.subject("110101199003078888").unwrap(), Colour::Green);
+    let dose = |date: &str| qrseal_core::Vaccination {
+        doses: 2,
+        last_dose: date.parse::<qrseal_core::Date>().unwrap(),
+    };
+    // Today, and tomorrow (a time zone east of UTC), are accepted.
+    for date in ["2026-11-21", "2026-11-22"] {
+        status.vaccination = Some(dose(date));
+        assert!(issuer.issue(&status, now).is_ok(), "{date}");
+    }
+    status.vaccination = Some(dose("2026-11-23"));
+    assert!(matches!(
+        issuer.issue(&status, now),
+        Err(Error::InvalidStatus(_))
+    ));
 }

@@ -23,7 +23,7 @@ fn revoke(n: u8, before: Timestamp) -> Revocation {
 }
 
 fn store_trusting(keys: &[&IssuerKey]) -> TrustStore {
-    let root = IssuerKey::from_secret_bytes([0xA0; 32]);
+    let root = qrseal_issuer::RootKey::from_secret_bytes([0xA0; 32]);
     let entries: Vec<_> = keys
         .iter()
         .map(|k| new_key_entry(k.public_key(), t(0)))

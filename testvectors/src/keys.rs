@@ -36,6 +36,11 @@ impl NamedKey {
         IssuerKey::from_secret_bytes(self.seed)
     }
 
+    /// Plain Ed25519 over `message`: the issuer crate signs only messages it builds itself.
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        raw_sign(self.seed, message)
+    }
+
     pub(crate) fn trusted(&self) -> Result<TrustedKey, String> {
         TrustedKey::from_bytes(&self.signing().public_key())
             .map_err(|e| format!("key {}: {e}", self.name))
@@ -84,4 +89,12 @@ pub(crate) fn named(name: &str) -> Result<NamedKey, String> {
 /// The subject secret.
 pub(crate) fn subject_secret() -> SubjectSecret {
     SubjectSecret::from_bytes(SUBJECT_SECRET)
+}
+
+/// Plain Ed25519 over `message` with the key of `seed`, for cases built by hand.
+pub(crate) fn raw_sign(seed: [u8; 32], message: &[u8]) -> [u8; 64] {
+    use ed25519_dalek::Signer as _;
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+        .sign(message)
+        .to_bytes()
 }

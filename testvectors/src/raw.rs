@@ -49,7 +49,7 @@ pub(crate) struct Parts {
 
 impl Parts {
     /// The canonical encoding of `claims` under `key_id`. Assumes the claims are encodable
-    /// (the generator checks the result against `qrseal_core::encode_body`).
+    /// (the generator checks the result against `qrseal_core::wire::encode_body`).
     pub(crate) fn of(key_id: KeyId, claims: &Claims) -> Parts {
         let issued = claims.issued_at.unix();
         let colour = match claims.colour {

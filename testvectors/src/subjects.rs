@@ -91,8 +91,8 @@ pub(crate) fn file() -> Result<Json, String> {
             .issue(&Status::new(subject, Colour::Green), ISSUED)
             .map_err(|e| format!("issue: {e}"))?;
         let claims = token.claims();
-        let expiry_spread = spread(&subject, u64::from(ttl.spread_secs) + 1);
-        let expires = ISSUED.unix() + u64::from(ttl.ttl_secs) - expiry_spread;
+        let expiry_spread = spread(&subject, ttl.spread.as_secs() + 1);
+        let expires = ISSUED.unix() + ttl.ttl.as_secs() - expiry_spread;
         if claims.expires_at.unix() != expires {
             return Err(format!(
                 "{id:?}: the issuer's expiry {} is not issued_at + ttl - spread = {expires}",
@@ -151,8 +151,8 @@ pub(crate) fn file() -> Result<Json, String> {
         (
             "ttl_policy",
             Json::Object(vec![
-                ("ttl_secs", Json::Int(u64::from(ttl.ttl_secs))),
-                ("spread_secs", Json::Int(u64::from(ttl.spread_secs))),
+                ("ttl_secs", Json::Int(ttl.ttl.as_secs())),
+                ("spread_secs", Json::Int(ttl.spread.as_secs())),
             ]),
         ),
         ("issued_at", Json::str(ISSUED.to_string())),

@@ -1,9 +1,14 @@
 //! `tokens.json`: tokens in both text forms with the verifier's expected answer.
 
+use std::time::Duration;
+
 use qrseal_core::text::MAX_QR_TEXT_LEN;
+use qrseal_core::wire::{
+    MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body,
+};
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, KeyId, MAX_TEST_AGE_SECS, MAX_TOKEN_LEN, MAX_VALIDITY_SECS,
-    SIGNING_DOMAIN, SubjectId, TestRecord, TestResult, Timestamp, Vaccination, encode_body, text,
+    Claims, Colour, Date, DisplayHint, KeyId, SubjectId, TestRecord, TestResult, Timestamp,
+    Vaccination, text,
 };
 use qrseal_issuer::{Issuer, Status, TtlPolicy};
 use qrseal_verifier::{ColourSet, Denial, Policy, Verifier};
@@ -17,7 +22,7 @@ pub(crate) const NOW: Timestamp = Timestamp::from_unix(1_795_248_000);
 /// One hour before [`NOW`]: when most tokens were issued.
 pub(crate) const ISSUED: Timestamp = Timestamp::from_unix(1_795_248_000 - 3600);
 /// The skew most cases verify with (the verifier's default).
-pub(crate) const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW_SECS;
+pub(crate) const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW.as_secs();
 /// The (fictional) ID number whose subject hash the tokens carry.
 pub(crate) const ID_NUMBER: &str = "110101199003078888";
 /// A 16-byte display hint.
@@ -149,13 +154,13 @@ fn sign(key: &NamedKey, body: &[u8]) -> Vec<u8> {
     let mut message = SIGNING_DOMAIN.to_vec();
     message.extend_from_slice(body);
     let mut token = body.to_vec();
-    token.extend_from_slice(&key.signing().sign(&message));
+    token.extend_from_slice(&key.sign(&message));
     token
 }
 
 /// Encodes `claims` with the library and signs them.
 fn sign_claims(key: &NamedKey, claims: &Claims) -> Result<Vec<u8>, String> {
-    let mut body = [0u8; qrseal_core::MAX_BODY_LEN];
+    let mut body = [0u8; qrseal_core::wire::MAX_BODY_LEN];
     let n = encode_body(key.signing().key_id(), claims, &mut body)
         .map_err(|e| format!("encode_body: {e}"))?;
     Ok(sign(key, &body[..n]))
@@ -243,18 +248,18 @@ impl Builder {
     /// Claims with every field present (test, vaccination, 16-byte hint), issued at
     /// [`ISSUED`] with the default TTL: the base of the malformed-structure cases.
     fn full_claims(&self) -> Result<Claims, String> {
-        Ok(Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: Some(test_record(TestResult::Negative, 20 * 3600, ISSUED)),
-            vaccination: Some(Vaccination {
-                doses: 3,
-                last_dose: date(2026, 5, 12)?,
-            }),
-            issued_at: ISSUED,
-            expires_at: TtlPolicy::default().expiry(&self.subject, ISSUED),
-            display_hint: Some(hint(HINT_16)?),
-        })
+        Ok(Claims::new(
+            self.subject,
+            Colour::Green,
+            ISSUED,
+            TtlPolicy::default().expiry(&self.subject, ISSUED),
+        )
+        .with_test(Some(test_record(TestResult::Negative, 20 * 3600, ISSUED)))
+        .with_vaccination(Some(Vaccination {
+            doses: 3,
+            last_dose: date(2026, 5, 12)?,
+        }))
+        .with_display_hint(Some(hint(HINT_16)?)))
     }
 
     /// A body of `full_claims` with one field replaced, re-signed with the issuer key so that
@@ -357,10 +362,10 @@ impl Builder {
 
         // Every field present, each at its largest encoding.
         let max_issuer = Issuer::new(self.issuer_key.signing(), keys::subject_secret())
-            .with_ttl(TtlPolicy {
-                ttl_secs: MAX_VALIDITY_SECS,
-                spread_secs: 0,
-            })
+            .with_ttl(TtlPolicy::new(
+                Duration::from_secs(u64::from(MAX_VALIDITY_SECS)),
+                Duration::ZERO,
+            ))
             .map_err(|e| format!("ttl: {e}"))?;
         let mut status = self.status(Colour::DarkRed);
         status.test = Some(test_record(
@@ -511,18 +516,16 @@ impl Builder {
 
         // A test collected at the epoch: age == issued_at, the largest age allowed there.
         let issued = Timestamp::from_unix(86_400);
-        let epoch_claims = Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: Some(TestRecord {
-                result: TestResult::Negative,
-                collected_at: Timestamp::from_unix(0),
-            }),
-            vaccination: None,
-            issued_at: issued,
-            expires_at: issued.saturating_add(3600),
-            display_hint: None,
-        };
+        let epoch_claims = Claims::new(
+            self.subject,
+            Colour::Green,
+            issued,
+            issued.saturating_add(3600),
+        )
+        .with_test(Some(TestRecord {
+            result: TestResult::Negative,
+            collected_at: Timestamp::from_unix(0),
+        }));
         let token = sign_claims(&self.issuer_key, &epoch_claims)?;
         cases.push(
             Case::token(
@@ -538,10 +541,7 @@ impl Builder {
     }
 
     fn policy_cases(&self, cases: &mut Vec<Case>) -> Result<(), String> {
-        let h48 = Policy {
-            max_test_age_secs: Some(48 * 3600),
-            ..Policy::default()
-        };
+        let h48 = Policy::default().max_test_age(Duration::from_secs(48 * 3600));
         let (token, claims) = self.issue(&self.status(Colour::Green))?;
         cases.push(
             Case::token(
@@ -571,10 +571,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    accepted_colours: ColourSet::GREEN.with(Colour::Yellow),
-                    ..Policy::default()
-                },
+                Policy::default().accept(ColourSet::GREEN.with(Colour::Yellow)),
                 vec![],
             ),
         );
@@ -616,8 +613,8 @@ impl Builder {
             .policy(
                 h48,
                 vec![Denial::TestTooOld {
-                    age_secs: 49 * 3600,
-                    max_secs: 48 * 3600,
+                    age: Duration::from_secs(49 * 3600),
+                    max: Duration::from_secs(48 * 3600),
                 }],
             ),
         );
@@ -647,10 +644,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    min_doses: 2,
-                    ..Policy::default()
-                },
+                Policy::default().min_doses(2),
                 vec![Denial::TooFewDoses { doses: 1, min: 2 }],
             ),
         );
@@ -667,10 +661,7 @@ impl Builder {
                 self.valid(claims),
             )
             .policy(
-                Policy {
-                    min_doses: 2,
-                    ..h48
-                },
+                h48.min_doses(2),
                 vec![
                     Denial::Colour(Colour::Red),
                     Denial::TestNotNegative(TestResult::Positive),
@@ -980,15 +971,12 @@ impl Builder {
             err_in("out_of_range", "test"),
         ));
         let issued = Timestamp::from_unix(86_400);
-        let epoch_claims = Claims {
-            subject: self.subject,
-            colour: Colour::Green,
-            test: None,
-            vaccination: None,
-            issued_at: issued,
-            expires_at: issued.saturating_add(3600),
-            display_hint: None,
-        };
+        let epoch_claims = Claims::new(
+            self.subject,
+            Colour::Green,
+            issued,
+            issued.saturating_add(3600),
+        );
         let mut parts = Parts::of(self.issuer_key.signing().key_id(), &epoch_claims);
         parts.test = vec![1];
         parts.test.extend(varint(86_401));
@@ -1025,11 +1013,7 @@ impl Builder {
             err_in("out_of_range", "display_hint"),
         ));
         // Without test and vaccination, so that the token stays within the longest text.
-        let no_test = Claims {
-            test: None,
-            vaccination: None,
-            ..self.full_claims()?
-        };
+        let no_test = self.full_claims()?.with_test(None).with_vaccination(None);
         cases.push(Case::token(
             "display-hint-too-long",
             "A 33-byte hint (`张*明 ****1234 李*华 ****5678`); at most 32 bytes are allowed. \
@@ -1217,7 +1201,7 @@ impl Builder {
 
         let body = &token[..token.len() - 64];
         let mut no_domain = body.to_vec();
-        no_domain.extend_from_slice(&self.issuer_key.signing().sign(body));
+        no_domain.extend_from_slice(&self.issuer_key.sign(body));
         cases.push(Case::token(
             "bad-signature-without-domain",
             "The body signed without the `qrseal/v1/token` prefix: a valid Ed25519 signature \
@@ -1230,7 +1214,7 @@ impl Builder {
         let mut message = SIGNING_DOMAIN.to_vec();
         message.extend_from_slice(body);
         let mut wrong_key = body.to_vec();
-        wrong_key.extend_from_slice(&next.signing().sign(&message));
+        wrong_key.extend_from_slice(&next.sign(&message));
         cases.push(
             Case::token(
                 "bad-signature-other-trusted-key",
@@ -1340,8 +1324,9 @@ pub(crate) fn error_field(e: &qrseal_verifier::Error) -> Option<&'static str> {
 
 fn error_by_secs(e: &qrseal_verifier::Error) -> Option<u64> {
     match e {
-        qrseal_verifier::Error::Expired { by_secs }
-        | qrseal_verifier::Error::NotYetValid { by_secs } => Some(*by_secs),
+        qrseal_verifier::Error::Expired { by } | qrseal_verifier::Error::NotYetValid { by } => {
+            Some(by.as_secs())
+        }
         _ => None,
     }
 }
@@ -1359,7 +1344,7 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
                 .ok_or_else(|| format!("{}: no key {name}", case.name))?;
             trusted.push(key.trusted()?);
         }
-        let verifier = Verifier::new(trusted).with_clock_skew(case.skew);
+        let verifier = Verifier::new(trusted).with_clock_skew(Duration::from_secs(case.skew));
         let mut answers = Vec::new();
         for t in [&case.qr_text, &case.url_text].into_iter().flatten() {
             answers.push((t.clone(), verifier.verify(t, case.now)));
@@ -1372,7 +1357,7 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
         }
         for (input, got) in &answers {
             let ok = match (got, &case.expected) {
-                (Ok(c), Expected::Valid { claims, .. }) => c == claims,
+                (Ok(v), Expected::Valid { claims, .. }) => v.claims == *claims,
                 (
                     Err(e),
                     Expected::Invalid {
@@ -1406,10 +1391,9 @@ pub(crate) fn check(cases: &[Case]) -> Result<(), String> {
                 ));
             }
         }
-        if let (Some((policy, denials)), Expected::Valid { claims, .. }) =
-            (&case.policy, &case.expected)
+        if let (Some((policy, denials)), Some((_, Ok(verified)))) = (&case.policy, answers.first())
         {
-            let decision = policy.evaluate(claims, case.now);
+            let decision = policy.evaluate(verified, case.now);
             let got: Vec<Denial> = decision.denials().collect();
             if got != *denials || decision.admitted() != denials.is_empty() {
                 return Err(format!(
@@ -1512,7 +1496,8 @@ fn policy_json(p: &Policy) -> Json {
         ),
         (
             "max_test_age_secs",
-            p.max_test_age_secs.map_or(Json::Null, Json::Int),
+            p.max_test_age
+                .map_or(Json::Null, |d| Json::Int(d.as_secs())),
         ),
         ("min_doses", Json::Int(u64::from(p.min_doses))),
     ])
@@ -1520,7 +1505,7 @@ fn policy_json(p: &Policy) -> Json {
 
 /// The name the vector files give a denial: its stable code.
 pub(crate) fn denial_reason(d: &Denial) -> &'static str {
-    d.code()
+    d.code().as_str()
 }
 
 /// A denial as JSON: `reason` plus its parameters.
@@ -1529,9 +1514,9 @@ pub(crate) fn denial_json(d: &Denial) -> Json {
     match d {
         Denial::Colour(c) => o.push(("colour", Json::str(c.name()))),
         Denial::TestNotNegative(r) => o.push(("result", Json::str(r.name()))),
-        Denial::TestTooOld { age_secs, max_secs } => {
-            o.push(("age_secs", Json::Int(*age_secs)));
-            o.push(("max_secs", Json::Int(*max_secs)));
+        Denial::TestTooOld { age, max } => {
+            o.push(("age_secs", Json::Int(age.as_secs())));
+            o.push(("max_secs", Json::Int(max.as_secs())));
         }
         Denial::TooFewDoses { doses, min } => {
             o.push(("doses", Json::Int(u64::from(*doses))));

@@ -6,16 +6,19 @@
 //! outcome is written here by hand and checked against the library while generating: a
 //! disagreement is an error and nothing is written.
 
+use std::time::Duration;
+
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, RevocationKind, RevocationStateId,
     TRUST_LIST_DOMAIN, canonical_revocations, encode_full_revocation_list, encode_revocation_delta,
     encode_trust_list,
 };
-use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp, text};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::{Colour, SubjectId, Timestamp, text};
 use qrseal_issuer::publish::{
     new_key_entry, rotate_keys, sign_full_revocations, sign_revocation_delta, sign_trust_list,
 };
-use qrseal_issuer::{Issuer, IssuerKey, Status, TtlPolicy};
+use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, TtlPolicy};
 use qrseal_verifier::{
     Checkpoint, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verified,
 };
@@ -179,7 +182,7 @@ pub(crate) struct Scenario {
 
 /// Outcome fields shared by the generator's check and the JSON.
 fn error_fields(e: &Error) -> Vec<(&'static str, Json)> {
-    let mut out = vec![("expect", Json::str(e.code()))];
+    let mut out = vec![("expect", Json::str(e.code().as_str()))];
     match *e {
         Error::Rollback { held, got }
         | Error::DeltaGap { held, got }
@@ -187,10 +190,8 @@ fn error_fields(e: &Error) -> Vec<(&'static str, Json)> {
             out.push(("held", Json::Int(held)));
             out.push(("got", Json::Int(got)));
         }
-        Error::Expired { by_secs }
-        | Error::NotYetValid { by_secs }
-        | Error::ClockBehind { by_secs } => {
-            out.push(("by_secs", Json::Int(by_secs)));
+        Error::Expired { by } | Error::NotYetValid { by } | Error::ClockBehind { by } => {
+            out.push(("by_secs", Json::Int(by.as_secs())));
         }
         Error::RevocationsBehind { loaded, required } => {
             out.push(("loaded", Json::Int(loaded)));
@@ -224,21 +225,17 @@ fn stale_json(data: TrustData, age: u64, overdue: u64) -> Json {
 }
 
 fn decision_json(policy: &Policy, v: &Verified, now: u64) -> Json {
-    let d = policy.evaluate_verified(v, ts(now));
+    let d = policy.evaluate(v, ts(now));
     let denials = d
         .denials()
         .map(|x| match x {
-            Denial::StaleTrustData {
-                data,
-                overdue_secs,
-                max_secs,
-            } => Json::Object(vec![
-                ("reason", Json::str(x.code())),
+            Denial::StaleTrustData { data, overdue, max } => Json::Object(vec![
+                ("reason", Json::str(x.code().as_str())),
                 ("data", Json::str(data_name(data))),
-                ("overdue_secs", Json::Int(overdue_secs)),
-                ("max_secs", Json::Int(max_secs)),
+                ("overdue_secs", Json::Int(overdue.as_secs())),
+                ("max_secs", Json::Int(max.as_secs())),
             ]),
-            other => Json::Object(vec![("reason", Json::str(other.code()))]),
+            other => Json::Object(vec![("reason", Json::str(other.code().as_str()))]),
         })
         .collect();
     Json::Object(vec![
@@ -249,10 +246,7 @@ fn decision_json(policy: &Policy, v: &Verified, now: u64) -> Json {
 }
 
 fn stale_policy(max: u64) -> Policy {
-    Policy {
-        max_stale_secs: Some(max),
-        ..Policy::default()
-    }
+    Policy::default().max_stale(Some(Duration::from_secs(max)))
 }
 
 fn verified_fields(
@@ -286,7 +280,7 @@ impl Sc {
                 name,
                 description,
                 skew: SKEW,
-                grace: TrustStore::DEFAULT_GRACE_SECS,
+                grace: TrustStore::DEFAULT_GRACE.as_secs(),
                 steps: Vec::new(),
             },
         }
@@ -443,7 +437,7 @@ fn fail<E: core::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
 }
 
 fn trust_list(root: [u8; 32], i: ListInfo, keys: &[KeyEntry]) -> Result<Vec<u8>, String> {
-    sign_trust_list(&key(root), &i, keys).map_err(fail("sign_trust_list"))
+    sign_trust_list(&RootKey::from_secret_bytes(root), &i, keys).map_err(fail("sign_trust_list"))
 }
 
 fn to_revocations(entries: &[(SubjectId, u64)]) -> Vec<qrseal_core::lists::Revocation> {
@@ -488,7 +482,7 @@ fn resign(signer: [u8; 32], domain: &[u8], body: &[u8]) -> Vec<u8> {
     let mut message = domain.to_vec();
     message.extend_from_slice(body);
     let mut out = body.to_vec();
-    out.extend_from_slice(&key(signer).sign(&message));
+    out.extend_from_slice(&crate::keys::raw_sign(signer, &message));
     out
 }
 
@@ -524,10 +518,10 @@ impl Ctx {
         ttl: u32,
     ) -> Result<Tok, String> {
         let issuer = Issuer::new(key(seed), keys::subject_secret())
-            .with_ttl(TtlPolicy {
-                ttl_secs: ttl,
-                spread_secs: 0,
-            })
+            .with_ttl(TtlPolicy::new(
+                Duration::from_secs(u64::from(ttl)),
+                Duration::ZERO,
+            ))
             .map_err(fail("ttl"))?;
         let t = issuer
             .issue(&Status::new(subject, Colour::Green), ts(issued))
@@ -541,7 +535,7 @@ impl Ctx {
 
     /// The same token with one bit of its signature flipped.
     fn forged(&self, t: &Tok) -> Result<Tok, String> {
-        let mut buf = [0u8; qrseal_core::MAX_TOKEN_LEN];
+        let mut buf = [0u8; qrseal_core::wire::MAX_TOKEN_LEN];
         let (bytes, _) = text::decode(&t.text, &mut buf).map_err(fail("decode"))?;
         let mut bytes = bytes.to_vec();
         let n = bytes.len();
@@ -898,7 +892,7 @@ impl Ctx {
         // The root's signature over the token domain instead of the trust-list domain.
         body = encode_trust_list(root_id, &info(2, T0, T0 + 7 * D), &evil_keys)
             .map_err(fail("encode"))?;
-        let wrong_domain = resign(ROOT_SEED, qrseal_core::SIGNING_DOMAIN, &body);
+        let wrong_domain = resign(ROOT_SEED, qrseal_core::wire::SIGNING_DOMAIN, &body);
         s.trust(
             "list 2 signed by the root over the token domain instead of qrseal/v1/trust-list",
             &wrong_domain,
@@ -1887,7 +1881,7 @@ fn run_step(
         } => match store.verify(&tok.text, ts(*now)) {
             Ok(v) => {
                 let stale = v.stale.map_or(Json::Null, |s| {
-                    stale_json(s.data, s.age_secs, s.overdue_secs)
+                    stale_json(s.data, s.age.as_secs(), s.overdue.as_secs())
                 });
                 let mut out = vec![
                     ("expect", Json::str("ok")),
@@ -1915,7 +1909,7 @@ fn run_step(
                 store.restore(&cp);
                 vec![("expect", Json::str("ok"))]
             }
-            Err(e) => vec![("expect", Json::str(e.code()))],
+            Err(e) => vec![("expect", Json::str(e.code().as_str()))],
         },
         Op::State => {
             let opt = |v: Option<ListInfo>| v.map_or(Json::Null, |i| Json::Int(i.sequence));
@@ -1940,8 +1934,8 @@ pub(crate) fn check(scenarios: &mut [Scenario]) -> Result<(), String> {
         let (skew, grace) = (sc.skew, sc.grace);
         let fresh = || {
             TrustStore::new(root.clone())
-                .with_clock_skew(skew)
-                .with_grace(grace)
+                .with_clock_skew(Duration::from_secs(skew))
+                .with_grace(Duration::from_secs(grace))
         };
         let mut store = fresh();
         for (i, step) in sc.steps.iter_mut().enumerate() {

@@ -26,9 +26,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
+use qrseal_core::wire::{SIGNATURE_LEN, SIGNING_DOMAIN};
 use qrseal_core::{
-    Colour, Date, DisplayHint, SIGNATURE_LEN, SIGNING_DOMAIN, TestRecord, TestResult, Timestamp,
-    Vaccination, text,
+    Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
 };
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
 use qrseal_verifier::frame::{decode_frame, decode_image};
@@ -84,11 +84,9 @@ fn verifier(issuer: &Issuer) -> Verifier {
 
 /// The policy of a checkpoint that wants a recent negative test and two doses.
 fn policy() -> Policy {
-    Policy {
-        max_test_age_secs: Some(48 * 3600),
-        min_doses: 2,
-        ..Policy::default()
-    }
+    Policy::default()
+        .max_test_age(std::time::Duration::from_secs(48 * 3600))
+        .min_doses(2)
 }
 
 /// The signed message of a token (`SIGNING_DOMAIN || body`) and its signature.

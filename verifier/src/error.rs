@@ -3,11 +3,16 @@
 use qrseal_core::lists::ListError;
 use qrseal_core::{KeyId, Timestamp};
 
+use core::time::Duration;
+
+use crate::{Code, Hours};
+
 /// Why a token, key or image was rejected.
 ///
 /// Verification checks cheap things first (size, encoding, version, key, validity window)
 /// and the signature last, so any variant other than [`Error::BadSignature`] says nothing
-/// about whether the token is authentic. [`Error::code`] gives a stable name for each kind.
+/// about whether the token is authentic. [`Error::code`] names the row of the error table
+/// ([`Code`]) each kind belongs to; the variant carries the details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -24,20 +29,20 @@ pub enum Error {
     #[error("signature does not verify")]
     BadSignature,
     /// The token expired (beyond the allowed clock skew).
-    #[error("token expired {by_secs} s ago")]
+    #[error("token expired {} ago", Hours(*by))]
     Expired {
-        /// Seconds since the expiry time.
-        by_secs: u64,
+        /// Time since the expiry time (whole seconds).
+        by: Duration,
     },
     /// The token's issue time is in the future (beyond the allowed clock skew).
-    #[error("token is not valid for another {by_secs} s")]
+    #[error("token is not valid for another {}", Hours(*by))]
     NotYetValid {
-        /// Seconds until the issue time.
-        by_secs: u64,
+        /// Time until the issue time (whole seconds).
+        by: Duration,
     },
     /// A public key offered as trusted is not acceptable.
-    #[error("invalid issuer public key: {0}")]
-    InvalidKey(&'static str),
+    #[error("invalid public key: {0}")]
+    InvalidKey(KeyDefect),
     /// An image is larger than the decoder accepts.
     #[error("image is {width}x{height}, larger than the {max}x{max} accepted")]
     ImageTooLarge {
@@ -80,10 +85,10 @@ pub enum Error {
     },
     /// The clock reads earlier than the newest signed time this verifier has seen (minus the
     /// clock skew): it has been set back, and no time-based answer can be trusted.
-    #[error("clock is {by_secs} s behind the newest signed time seen")]
+    #[error("clock is {} behind the newest signed time seen", Hours(*by))]
     ClockBehind {
-        /// Seconds from `now` to that signed time.
-        by_secs: u64,
+        /// Time from `now` to that signed time (whole seconds).
+        by: Duration,
     },
     /// The revocation data loaded is older than a restored [`crate::Checkpoint`] requires
     /// (lost or rolled-back revocation files): no token is verified until it catches up.
@@ -164,40 +169,68 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable, lower-case name for the error kind, shared by every host and used in
-    /// `testvectors/`. Malformed tokens report the core error's code (`truncated`,
-    /// `non_canonical`, ...).
-    pub const fn code(&self) -> &'static str {
+    /// The row of the error table ([`Code`]) this error belongs to: its stable string,
+    /// number, category and messages, shared by every host and used in `testvectors/`.
+    /// Malformed tokens and lists report the core error's row (`truncated`,
+    /// `non_canonical`, `list_invalid`, ...).
+    pub fn code(&self) -> Code {
         match self {
-            Error::Malformed(e) => e.code(),
-            Error::UnsupportedVersion(_) => "unsupported_version",
-            Error::UnknownKey(_) => "unknown_key",
-            Error::BadSignature => "bad_signature",
-            Error::Expired { .. } => "expired",
-            Error::NotYetValid { .. } => "not_yet_valid",
-            Error::InvalidKey(_) => "invalid_key",
-            Error::ImageTooLarge { .. } => "image_too_large",
-            Error::ImageUnreadable(_) => "image_unreadable",
-            Error::NoQrCode => "no_qr_code",
-            Error::KeyCompromised { .. } => "key_compromised",
-            Error::KeyNotAccepted(_) => "key_not_accepted",
-            Error::OutsideSigningWindow(_) => "outside_signing_window",
-            Error::Revoked { .. } => "revoked",
-            Error::ClockBehind { .. } => "clock_behind",
-            Error::RevocationsBehind { .. } => "revocations_behind",
-            Error::MalformedList(e) => e.code(),
-            Error::WrongRoot(_) => "wrong_root",
-            Error::UnknownListSigner(_) => "unknown_list_signer",
-            Error::InvalidCheckpoint(_) => "invalid_checkpoint",
-            Error::ForgedList => "forged_list",
-            Error::Rollback { .. } => "rollback",
-            Error::Backdated { .. } => "backdated_list",
-            Error::DeltaGap { .. } => "delta_gap",
-            Error::DeltaOutOfOrder { .. } => "delta_out_of_order",
-            Error::ListFromFuture { .. } => "list_from_future",
-            Error::DeltaWrongBase { .. } => "delta_wrong_base",
+            Error::Malformed(e) => Code::of_core_str(e.code()),
+            Error::UnsupportedVersion(_) => Code::UnsupportedVersion,
+            Error::UnknownKey(_) => Code::UnknownKey,
+            Error::BadSignature => Code::BadSignature,
+            Error::Expired { .. } => Code::Expired,
+            Error::NotYetValid { .. } => Code::NotYetValid,
+            Error::InvalidKey(_) => Code::InvalidKey,
+            Error::ImageTooLarge { .. } => Code::ImageTooLarge,
+            Error::ImageUnreadable(_) => Code::ImageUnreadable,
+            Error::NoQrCode => Code::NoQrCode,
+            Error::KeyCompromised { .. } => Code::KeyCompromised,
+            Error::KeyNotAccepted(_) => Code::KeyNotAccepted,
+            Error::OutsideSigningWindow(_) => Code::OutsideSigningWindow,
+            Error::Revoked { .. } => Code::Revoked,
+            Error::ClockBehind { .. } => Code::ClockBehind,
+            Error::RevocationsBehind { .. } => Code::RevocationsBehind,
+            Error::MalformedList(e) => Code::of_core_str(e.code()),
+            Error::WrongRoot(_) => Code::WrongRoot,
+            Error::UnknownListSigner(_) => Code::UnknownListSigner,
+            Error::InvalidCheckpoint(_) => Code::InvalidCheckpoint,
+            Error::ForgedList => Code::ForgedList,
+            Error::Rollback { .. } => Code::Rollback,
+            Error::Backdated { .. } => Code::BackdatedList,
+            Error::DeltaGap { .. } => Code::DeltaGap,
+            Error::DeltaOutOfOrder { .. } => Code::DeltaOutOfOrder,
+            Error::ListFromFuture { .. } => Code::ListFromFuture,
+            Error::DeltaWrongBase { .. } => Code::DeltaWrongBase,
         }
     }
+}
+
+/// The row of the error table a core error belongs to (found by its stable string).
+impl From<&qrseal_core::Error> for Code {
+    fn from(e: &qrseal_core::Error) -> Code {
+        Code::of_core_str(e.code())
+    }
+}
+
+/// The row of the error table a list error belongs to (found by its stable string).
+impl From<&ListError> for Code {
+    fn from(e: &ListError) -> Code {
+        Code::of_core_str(e.code())
+    }
+}
+
+/// What is wrong with a public key offered as trusted ([`Error::InvalidKey`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyDefect {
+    /// The text is not an Ed25519 public key in PEM (SubjectPublicKeyInfo).
+    #[error("not an Ed25519 public key in PEM")]
+    NotPem,
+    /// The 32 bytes are not a canonical encoding of a curve point of large order: a
+    /// small-order key would let anyone forge signatures.
+    #[error("not a canonical Ed25519 point of large order")]
+    Weak,
 }
 
 impl From<qrseal_core::Error> for Error {

@@ -3,17 +3,18 @@
 //! for every input: no panic, and the properties named in each function.
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use qrseal_core::lists::{
     KeyEntry, ListInfo, Revocation, RevocationKind, RevocationList, TrustList,
     encode_full_revocation_list, encode_revocation_delta, encode_trust_list,
 };
+use qrseal_core::wire::{MAX_BODY_LEN, MAX_TOKEN_LEN, encode_body};
 use qrseal_core::{
-    Claims, Colour, Date, MAX_BODY_LEN, MAX_TOKEN_LEN, SubjectId, TestRecord, TestResult,
-    Timestamp, Token, Vaccination, encode_body, text,
+    Claims, Colour, Date, SubjectId, TestRecord, TestResult, Timestamp, Token, Vaccination, text,
 };
 
-use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verifier};
+use crate::{Checkpoint, ColourSet, Error, Policy, TrustStore, TrustedKey, Verified, Verifier};
 
 /// A verifier trusting the two issuer keys of `testvectors/tokens.json` (`issuer` and
 /// `next`), so that seeds taken from the test vectors reach the signature check.
@@ -92,9 +93,10 @@ pub fn verify(data: &[u8]) {
         ));
         assert!(from_bytes.is_err());
     }
-    if let Ok(claims) = from_bytes {
+    if let Ok(verified) = from_bytes {
+        let claims = verified.claims;
         assert!(claims.issued_at < claims.expires_at);
-        assert_eq!(v.verify(&text::encode_url(data), NOW), Ok(claims));
+        assert_eq!(v.verify(&text::encode_url(data), NOW), Ok(verified));
     }
     if let Ok(s) = core::str::from_utf8(data) {
         let _ = v.verify(s, NOW);
@@ -129,36 +131,35 @@ pub fn policy(data: &[u8]) {
         u32::from_le_bytes(w)
     };
     let colour = Colour::ALL[usize::from(byte(0) % 4)];
-    let claims = Claims {
-        subject: SubjectId([byte(1); 12]),
+    let claims = Claims::new(
+        SubjectId([byte(1); 12]),
         colour,
-        test: (byte(2) % 4 != 0).then(|| TestRecord {
-            result: [
-                TestResult::Negative,
-                TestResult::Positive,
-                TestResult::Pending,
-            ][usize::from(byte(2) % 3)],
-            collected_at: Timestamp::from_unix(u64::from(word(3))),
-        }),
-        vaccination: (byte(7) != 0).then(|| Vaccination {
-            doses: byte(7),
-            last_dose: Date::from_days_since_epoch(u16::from(byte(8)) << 8),
-        }),
-        issued_at: Timestamp::from_unix(u64::from(word(9))),
-        expires_at: Timestamp::from_unix(u64::from(word(13))),
-        display_hint: None,
-    };
+        Timestamp::from_unix(u64::from(word(9))),
+        Timestamp::from_unix(u64::from(word(13))),
+    )
+    .with_test((byte(2) % 4 != 0).then(|| TestRecord {
+        result: [
+            TestResult::Negative,
+            TestResult::Positive,
+            TestResult::Pending,
+        ][usize::from(byte(2) % 3)],
+        collected_at: Timestamp::from_unix(u64::from(word(3))),
+    }))
+    .with_vaccination((byte(7) != 0).then(|| Vaccination {
+        doses: byte(7),
+        last_dose: Date::from_days_since_epoch(u16::from(byte(8)) << 8),
+    }));
     let policy = Policy {
         accepted_colours: Colour::ALL
             .into_iter()
             .filter(|c| byte(17) & (1 << (*c as u8)) != 0)
             .collect::<ColourSet>(),
-        max_test_age_secs: (byte(18) % 2 == 1).then(|| u64::from(word(19))),
+        max_test_age: (byte(18) % 2 == 1).then(|| Duration::from_secs(u64::from(word(19)))),
         min_doses: byte(23),
         ..Policy::default()
     };
     let now = Timestamp::from_unix(u64::from(word(24)));
-    let decision = policy.evaluate(&claims, now);
+    let decision = policy.evaluate(&Verified::keys_only(claims), now);
     assert_eq!(decision.admitted(), decision.denials().next().is_none());
     assert_eq!(
         policy.accepted_colours.contains(colour),
@@ -376,7 +377,7 @@ fn trust_store_revocations(
 
 fn trust_store_verify(store: &mut TrustStore, before: &Snapshot, chunk: &[u8], now: Timestamp) {
     let qr = text::encode_qr(chunk);
-    let plain = store.verifier().verify(&qr, now);
+    let plain = store.verifier().verify(&qr, now).map(|v| v.claims);
     match store.verify(&qr, now) {
         Ok(verified) => {
             assert_eq!(plain, Ok(verified.claims));

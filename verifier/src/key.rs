@@ -2,10 +2,11 @@
 
 use curve25519_dalek::edwards::EdwardsPoint;
 use qrseal_core::lists::{KeyEntry, KeyState, Window};
-use qrseal_core::{KeyId, PUBLIC_KEY_LEN, Timestamp};
+use qrseal_core::wire::PUBLIC_KEY_LEN;
+use qrseal_core::{KeyId, Timestamp};
 
-use crate::Error;
 use crate::signature::decompress_strict;
+use crate::{Error, KeyDefect};
 
 /// An issuer public key a verifier trusts, decompressed and checked once so that verifying a
 /// token does no key parsing.
@@ -28,9 +29,7 @@ impl TrustedKey {
     /// Accepts a 32-byte Ed25519 public key if it is a canonical encoding of a point that is
     /// not of small order (a small-order key would let anyone forge signatures).
     pub fn from_bytes(public_key: &[u8; PUBLIC_KEY_LEN]) -> Result<TrustedKey, Error> {
-        let point = decompress_strict(public_key).ok_or(Error::InvalidKey(
-            "not a canonical Ed25519 point of large order",
-        ))?;
+        let point = decompress_strict(public_key).ok_or(Error::InvalidKey(KeyDefect::Weak))?;
         Ok(TrustedKey {
             key_id: KeyId::for_public_key(public_key),
             public_key: *public_key,
@@ -87,7 +86,7 @@ impl TrustedKey {
     pub fn from_public_key_pem(pem: &str) -> Result<TrustedKey, Error> {
         use ed25519_dalek::pkcs8::DecodePublicKey;
         let key = ed25519_dalek::VerifyingKey::from_public_key_pem(pem)
-            .map_err(|_| Error::InvalidKey("not an Ed25519 public key in PEM"))?;
+            .map_err(|_| Error::InvalidKey(KeyDefect::NotPem))?;
         TrustedKey::from_bytes(key.as_bytes())
     }
 

@@ -18,9 +18,9 @@
 //!
 //! // Scanner side: trusts the issuer's public key, nothing else.
 //! let verifier = Verifier::new([TrustedKey::from_bytes(&issuer.key().public_key())?]);
-//! let claims = verifier.verify(&token.qr_text(), now)?;
-//! assert_eq!(claims.colour, Colour::Green);
-//! assert!(Policy::default().evaluate(&claims, now).admitted());
+//! let verified = verifier.verify(&token.qr_text(), now)?;
+//! assert_eq!(verified.claims.colour, Colour::Green);
+//! assert!(Policy::default().evaluate(&verified, now).admitted());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -28,6 +28,12 @@
 //! the root public key, installs root-signed trust lists and issuer-signed revocation lists
 //! (full or delta) with rollback protection, keeps a clock floor, and flags stale trust data
 //! for the [`Policy`] to decide on. See its documentation for an example.
+//!
+//! Every rejection ([`Error`]) and every policy denial ([`Denial`]) names its row of the one
+//! error table every host shares ([`Code`]: a stable string and number, a [`Category`] that
+//! says what a checkpoint does about it, and a message in English and Chinese); the Rust
+//! types carry the details. A [`TrustStore`] verifies through `&self`, so one store serves
+//! several scanner threads.
 //!
 //! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
 //! Signature rule: see [`signature`].
@@ -40,6 +46,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod code;
 mod error;
 #[cfg(feature = "image")]
 pub mod frame;
@@ -53,8 +60,9 @@ pub mod signature;
 mod store;
 mod verifier;
 
-pub use error::Error;
+pub use code::{Category, Code, Language};
+pub use error::{Error, KeyDefect};
 pub use key::TrustedKey;
-pub use policy::{ColourSet, Decision, Denial, Policy};
+pub use policy::{ColourSet, Decision, Denial, Hours, Policy};
 pub use store::{Checkpoint, Stale, TrustData, TrustStore, Verified};
 pub use verifier::Verifier;

@@ -1,8 +1,10 @@
 //! Checkpoint policy: turns verified claims into admit or deny, with the reasons.
 
-use qrseal_core::{Claims, Colour, TestResult, Timestamp};
+use core::time::Duration;
 
-use crate::{TrustData, Verified};
+use qrseal_core::{Colour, TestResult, Timestamp};
+
+use crate::{Code, TrustData, Verified};
 
 /// A set of colours.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -41,32 +43,86 @@ impl FromIterator<Colour> for ColourSet {
 }
 
 /// What a checkpoint requires. Every requirement that is set must hold.
+///
+/// Start from [`Policy::default`] (green only, stale trust data denied 72 hours past its
+/// next update) and change what the checkpoint needs with the builder methods; fields may be
+/// added, each with a default that changes nothing.
+///
+/// ```
+/// use core::time::Duration;
+/// use qrseal_core::Colour;
+/// use qrseal_verifier::{ColourSet, Policy};
+///
+/// let gate = Policy::default()
+///     .accept(ColourSet::GREEN.with(Colour::Yellow))
+///     .max_test_age(Duration::from_secs(48 * 3600))
+///     .min_doses(2)
+///     .require_revocations(true);
+/// assert_eq!(gate.min_doses, 2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Policy {
     /// Colours admitted. Default: green only.
     pub accepted_colours: ColourSet,
-    /// If set, a negative test collected at most this many seconds before `now` is required
-    /// (for example 48 h = 172800).
-    pub max_test_age_secs: Option<u64>,
-    /// Minimum vaccine doses (0: no requirement).
+    /// If set, a negative test collected at most this long before `now` is required (for
+    /// example 48 hours). Default: none. Whole seconds count.
+    pub max_test_age: Option<Duration>,
+    /// Minimum vaccine doses (0: no requirement). Default: 0.
     pub min_doses: u8,
-    /// How long past its next-update-by time stale trust data still admits
-    /// ([`Policy::evaluate_verified`]); `None`: stale data never denies. Default: 72 hours.
-    pub max_stale_secs: Option<u64>,
+    /// How long past its next-update-by time stale trust data still admits; `None`: stale
+    /// data never denies. Default: 72 hours. Whole seconds count.
+    pub max_stale: Option<Duration>,
+    /// Deny tokens verified without revocation data ([`crate::Verified::revocations`] is
+    /// `None`: a plain [`crate::Verifier`], or a [`crate::TrustStore`] with no revocation
+    /// list loaded), since a revoked token then verifies. Default: false.
+    pub require_revocations: bool,
 }
 
 impl Policy {
     /// The default limit on stale trust data: 72 hours past its next-update-by time.
-    pub const DEFAULT_MAX_STALE_SECS: u64 = 72 * 3600;
+    pub const DEFAULT_MAX_STALE: Duration = Duration::from_secs(72 * 3600);
+
+    /// Admits exactly the colours in `colours`.
+    pub const fn accept(mut self, colours: ColourSet) -> Policy {
+        self.accepted_colours = colours;
+        self
+    }
+
+    /// Requires a negative test at most `age` old.
+    pub const fn max_test_age(mut self, age: Duration) -> Policy {
+        self.max_test_age = Some(age);
+        self
+    }
+
+    /// Requires at least `doses` vaccine doses.
+    pub const fn min_doses(mut self, doses: u8) -> Policy {
+        self.min_doses = doses;
+        self
+    }
+
+    /// Denies trust data stale by more than `max` past its next update (`None`: never).
+    pub const fn max_stale(mut self, max: Option<Duration>) -> Policy {
+        self.max_stale = max;
+        self
+    }
+
+    /// Denies tokens verified without revocation data (see
+    /// [`Policy::require_revocations`](Policy#structfield.require_revocations)).
+    pub const fn require_revocations(mut self, required: bool) -> Policy {
+        self.require_revocations = required;
+        self
+    }
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             accepted_colours: ColourSet::GREEN,
-            max_test_age_secs: None,
+            max_test_age: None,
             min_doses: 0,
-            max_stale_secs: Some(Self::DEFAULT_MAX_STALE_SECS),
+            max_stale: Some(Self::DEFAULT_MAX_STALE),
+            require_revocations: false,
         }
     }
 }
@@ -83,10 +139,10 @@ pub enum Denial {
     TestNotNegative(TestResult),
     /// The latest negative test is older than allowed.
     TestTooOld {
-        /// Age of the test at `now`, in seconds.
-        age_secs: u64,
+        /// Age of the test at `now` (whole seconds).
+        age: Duration,
         /// The maximum allowed.
-        max_secs: u64,
+        max: Duration,
     },
     /// Fewer vaccine doses than required.
     TooFewDoses {
@@ -99,25 +155,29 @@ pub enum Denial {
     StaleTrustData {
         /// Which data.
         data: TrustData,
-        /// Seconds past its next-update-by time.
-        overdue_secs: u64,
+        /// How long past its next-update-by time (whole seconds).
+        overdue: Duration,
         /// The limit.
-        max_secs: u64,
+        max: Duration,
     },
+    /// The policy requires revocation data and the token was verified without any.
+    NoRevocationData,
 }
 
 impl Denial {
-    /// A stable lower-case name, shared by every host and used in `testvectors/`:
-    /// `colour`, `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`,
-    /// `stale_trust_data`.
-    pub const fn code(&self) -> &'static str {
+    /// The row of the error table ([`Code`], category [`crate::Category::Denied`]) this
+    /// denial belongs to; its string is the `reason` of the test vectors: `colour`,
+    /// `no_test`, `test_not_negative`, `test_too_old`, `too_few_doses`, `stale_trust_data`,
+    /// `no_revocation_data`.
+    pub const fn code(&self) -> Code {
         match self {
-            Denial::Colour(_) => "colour",
-            Denial::NoTest => "no_test",
-            Denial::TestNotNegative(_) => "test_not_negative",
-            Denial::TestTooOld { .. } => "test_too_old",
-            Denial::TooFewDoses { .. } => "too_few_doses",
-            Denial::StaleTrustData { .. } => "stale_trust_data",
+            Denial::Colour(_) => Code::Colour,
+            Denial::NoTest => Code::NoTest,
+            Denial::TestNotNegative(_) => Code::TestNotNegative,
+            Denial::TestTooOld { .. } => Code::TestTooOld,
+            Denial::TooFewDoses { .. } => Code::TooFewDoses,
+            Denial::StaleTrustData { .. } => Code::StaleTrustData,
+            Denial::NoRevocationData => Code::NoRevocationData,
         }
     }
 }
@@ -128,41 +188,59 @@ impl core::fmt::Display for Denial {
             Denial::Colour(c) => write!(f, "colour {c} is not accepted"),
             Denial::NoTest => f.write_str("a negative test is required and none is recorded"),
             Denial::TestNotNegative(r) => write!(f, "latest test is {r}, not negative"),
-            Denial::TestTooOld { age_secs, max_secs } => write!(
+            Denial::TestTooOld { age, max } => write!(
                 f,
-                "latest negative test is {}h{:02}m old, more than the {}h{:02}m allowed",
-                age_secs / 3600,
-                age_secs / 60 % 60,
-                max_secs / 3600,
-                max_secs / 60 % 60
+                "latest negative test is {} old, more than the {} allowed",
+                Hours(*age),
+                Hours(*max)
             ),
             Denial::TooFewDoses { doses, min } => {
                 write!(f, "{doses} vaccine doses recorded, {min} required")
             }
-            Denial::StaleTrustData {
-                data,
-                overdue_secs,
-                max_secs,
-            } => write!(
+            Denial::StaleTrustData { data, overdue, max } => write!(
                 f,
-                "{} is {}h{:02}m past its next update, more than the {}h{:02}m allowed",
+                "{} is {} past its next update, more than the {} allowed",
                 match data {
                     TrustData::TrustList => "trust list",
                     TrustData::Revocations => "revocation list",
                 },
-                overdue_secs / 3600,
-                overdue_secs / 60 % 60,
-                max_secs / 3600,
-                max_secs / 60 % 60
+                Hours(*overdue),
+                Hours(*max)
             ),
+            Denial::NoRevocationData => {
+                f.write_str("no revocation list is loaded, and the policy requires one")
+            }
         }
+    }
+}
+
+/// A duration as checkpoint staff read it, in every message of this crate: `229h03m` (hours
+/// and minutes, rounded down), or `42s` under a minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hours(pub Duration);
+
+impl core::fmt::Display for Hours {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let secs = self.0.as_secs();
+        if secs < 60 {
+            return write!(f, "{secs}s");
+        }
+        write!(f, "{}h{:02}m", secs / 3600, secs / 60 % 60)
+    }
+}
+
+impl Hours {
+    /// Whole seconds as a duration to display.
+    pub const fn secs(secs: u64) -> Hours {
+        Hours(Duration::from_secs(secs))
     }
 }
 
 /// The outcome of [`Policy::evaluate`]: admitted, or denied with every reason that applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decision {
-    denials: [Option<Denial>; 4],
+    denials: [Option<Denial>; 5],
 }
 
 impl Decision {
@@ -171,27 +249,31 @@ impl Decision {
         self.denials.iter().all(Option::is_none)
     }
 
-    /// The reasons for denial, in the order colour, test, vaccination, stale trust data;
-    /// empty when admitted.
+    /// The reasons for denial, in the order colour, test, vaccination, stale trust data,
+    /// missing revocation data; empty when admitted.
     pub fn denials(&self) -> impl Iterator<Item = Denial> + '_ {
         self.denials.iter().flatten().copied()
     }
 }
 
 impl Policy {
-    /// Evaluates verified claims at `now`. Does not check validity times: [`crate::Verifier`]
-    /// has done that before claims exist.
-    pub fn evaluate(&self, claims: &Claims, now: Timestamp) -> Decision {
+    /// Evaluates a verified token at `now`: the claims against the colour, test and
+    /// vaccination requirements, and the trust data it was verified against against the
+    /// staleness limit and the revocation requirement. The only way to evaluate, so no
+    /// caller can drop the trust-data checks. Does not check validity times: verification
+    /// has done that. Never allocates.
+    pub fn evaluate(&self, verified: &Verified, now: Timestamp) -> Decision {
+        let claims = &verified.claims;
         let colour = (!self.accepted_colours.contains(claims.colour))
             .then_some(Denial::Colour(claims.colour));
-        let test = self.max_test_age_secs.and_then(|max| match claims.test {
+        let test = self.max_test_age.and_then(|max| match claims.test {
             None => Some(Denial::NoTest),
             Some(t) if t.result != TestResult::Negative => Some(Denial::TestNotNegative(t.result)),
             Some(t) => {
                 let age = now.seconds_since(t.collected_at);
-                (age > max).then_some(Denial::TestTooOld {
-                    age_secs: age,
-                    max_secs: max,
+                (age > max.as_secs()).then_some(Denial::TestTooOld {
+                    age: Duration::from_secs(age),
+                    max: Duration::from_secs(max.as_secs()),
                 })
             }
         });
@@ -200,24 +282,20 @@ impl Policy {
             doses,
             min: self.min_doses,
         });
-        Decision {
-            denials: [colour, test, vaccination, None],
-        }
-    }
-
-    /// Evaluates a token verified by a [`crate::TrustStore`]: [`Policy::evaluate`] on its
-    /// claims, and a [`Denial::StaleTrustData`] if the trust data is stale beyond
-    /// [`Policy::max_stale_secs`].
-    pub fn evaluate_verified(&self, verified: &Verified, now: Timestamp) -> Decision {
-        let mut decision = self.evaluate(&verified.claims, now);
-        decision.denials[3] = match (verified.stale, self.max_stale_secs) {
-            (Some(stale), Some(max)) if stale.overdue_secs > max => Some(Denial::StaleTrustData {
-                data: stale.data,
-                overdue_secs: stale.overdue_secs,
-                max_secs: max,
-            }),
+        let stale = match (verified.stale, self.max_stale) {
+            (Some(stale), Some(max)) if stale.overdue.as_secs() > max.as_secs() => {
+                Some(Denial::StaleTrustData {
+                    data: stale.data,
+                    overdue: stale.overdue,
+                    max: Duration::from_secs(max.as_secs()),
+                })
+            }
             _ => None,
         };
-        decision
+        let revocations = (self.require_revocations && verified.revocations.is_none())
+            .then_some(Denial::NoRevocationData);
+        Decision {
+            denials: [colour, test, vaccination, stale, revocations],
+        }
     }
 }

@@ -5,7 +5,8 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use qrseal_core::lists::{ListInfo, REVOCATION_ENTRY_LEN, Revocation, RevocationStateId};
-use qrseal_core::{SUBJECT_LEN, SubjectId, Timestamp};
+use qrseal_core::wire::SUBJECT_LEN;
+use qrseal_core::{SubjectId, Timestamp};
 
 type Entry = [u8; REVOCATION_ENTRY_LEN];
 

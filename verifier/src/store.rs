@@ -2,12 +2,15 @@
 //! set, and the clock floor, with every rule about accepting new data.
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::time::Duration;
 
 use qrseal_core::lists::{
     ListInfo, REVOCATION_ENTRY_LEN, REVOCATION_HEADER_LEN, REVOCATION_LIST_DOMAIN, RevocationKind,
     RevocationList, RevocationStateId, TRUST_LIST_DOMAIN, TrustList, list_signed_message,
 };
-use qrseal_core::{Claims, SIGNATURE_LEN, SubjectId, Timestamp};
+use qrseal_core::wire::SIGNATURE_LEN;
+use qrseal_core::{Claims, SubjectId, Timestamp};
 
 use crate::revocations::RevocationSet;
 use crate::signature::verify_parts;
@@ -25,26 +28,78 @@ pub enum TrustData {
 /// Trust data past its next-update-by time plus the grace period: the token verified, but
 /// against data that may be out of date. The caller's [`crate::Policy`] decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Stale {
     /// Which data (the more overdue, if both are).
     pub data: TrustData,
-    /// Seconds since that data was issued.
-    pub age_secs: u64,
-    /// Seconds since its next-update-by time.
-    pub overdue_secs: u64,
+    /// Time since that data was issued (whole seconds).
+    pub age: Duration,
+    /// Time since its next-update-by time (whole seconds).
+    pub overdue: Duration,
 }
 
-/// A token that verified against the trust data.
+/// A token that verified, with what it was verified against: the only input of
+/// [`crate::Policy::evaluate`], so a policy always sees the state of the trust data.
+///
+/// Only [`Verifier::verify`] and [`TrustStore::verify`] (and their byte and batch forms) make
+/// one, so a caller cannot hand the policy claims stripped of the trust data's state; fields
+/// may be added.
+///
+/// ```compile_fail
+/// # use qrseal_verifier::Verified;
+/// # fn forge(claims: qrseal_core::Claims) -> Verified {
+/// Verified { claims, stale: None, revocations: None } // error: non-exhaustive
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verified {
     /// The token's claims.
     pub claims: Claims,
-    /// Set when the trust data is stale: see [`Stale`].
+    /// Set when the trust data is stale: see [`Stale`]. Always `None` from a plain
+    /// [`Verifier`], which holds no dated trust data.
     pub stale: Option<Stale>,
-    /// The header of the revocation data the token was checked against; `None` when the
-    /// store holds no revocation data, so the token was **not** checked for revocation
-    /// (SPEC 17.8). A caller that requires revocation checking must deny then.
+    /// The header of the revocation data the token was checked against; `None` when none
+    /// was loaded (always, from a plain [`Verifier`]): a revoked token then verifies.
+    /// [`crate::Policy::require_revocations`] denies it.
     pub revocations: Option<ListInfo>,
+}
+
+impl Verified {
+    /// Claims checked against keys only: no trust-list dates, no revocation data.
+    pub(crate) const fn keys_only(claims: Claims) -> Verified {
+        Verified {
+            claims,
+            stale: None,
+            revocations: None,
+        }
+    }
+}
+
+/// The newest issue time of a token that verified, raised through `&self` so that one store
+/// serves several scanner threads. A `u32` because token issue times are u32 seconds, and
+/// every target (thumbv7em included) has 32-bit atomics.
+#[derive(Debug, Default)]
+struct TokenFloor(AtomicU32);
+
+impl TokenFloor {
+    fn get(&self) -> Timestamp {
+        // Relaxed: the floor only ever grows, and a verify that races a raise and misses it
+        // compares against the floor as it was an instant earlier.
+        Timestamp::from_unix(u64::from(self.0.load(Ordering::Relaxed)))
+    }
+
+    fn raise(&self, t: Timestamp) {
+        // Token issue times fit in u32 (the wire format has 4 bytes for them).
+        let t = u32::try_from(t.unix()).unwrap_or(u32::MAX);
+        self.0.fetch_max(t, Ordering::Relaxed);
+    }
+}
+
+impl Clone for TokenFloor {
+    fn clone(&self) -> Self {
+        TokenFloor(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// What a scanner keeps across restarts so that neither its clock nor its trust data can be
@@ -150,10 +205,11 @@ fn backdated_against(cp_seq: u64, cp_at: Timestamp, got: ListInfo) -> Result<(),
 /// [`TrustStore::restore`] carry the floor and the sequence numbers across restarts.
 ///
 /// ```
+/// use core::time::Duration;
 /// use qrseal_core::lists::{ListInfo, Revocation};
 /// use qrseal_core::{Colour, Timestamp};
 /// use qrseal_issuer::publish::{new_key_entry, sign_full_revocations, sign_trust_list};
-/// use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+/// use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 /// use qrseal_verifier::{Error, TrustStore, TrustedKey};
 ///
 /// let now = Timestamp::parse_rfc3339("2026-11-21T08:00:00Z")?;
@@ -161,7 +217,7 @@ fn backdated_against(cp_seq: u64, cp_at: Timestamp, got: ListInfo) -> Result<(),
 /// let info = |sequence| ListInfo { sequence, issued_at: now, next_update_by: day(1) };
 ///
 /// // Publisher side: the offline root key vouches for the issuer key.
-/// let root = IssuerKey::from_secret_bytes([1; 32]);
+/// let root = RootKey::from_secret_bytes([1; 32]);
 /// let issuer_key = IssuerKey::from_secret_bytes([2; 32]);
 /// let entry = new_key_entry(issuer_key.public_key(), now);
 /// let issuer = Issuer::new(issuer_key, SubjectSecret::from_bytes([3; 32]));
@@ -174,7 +230,8 @@ fn backdated_against(cp_seq: u64, cp_at: Timestamp, got: ListInfo) -> Result<(),
 /// let revocations = sign_full_revocations(issuer.key(), &info(1), &[revoked])?;
 ///
 /// // Scanner side: pins the root public key only.
-/// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?).with_grace(3600);
+/// let mut store = TrustStore::new(TrustedKey::from_bytes(&root.public_key())?)
+///     .with_grace(Duration::from_secs(3600));
 /// store.load_trust_list(&trust_list, now)?;
 /// store.load_revocations(&revocations, now)?;
 /// assert_eq!(store.verify(&old.qr_text(), later), Err(Error::Revoked { before: later }));
@@ -184,7 +241,8 @@ fn backdated_against(cp_seq: u64, cp_at: Timestamp, got: ListInfo) -> Result<(),
 /// // flagged for the policy to decide.
 /// let at = day(1).saturating_add(2 * 3600);
 /// let token = issuer.issue(&Status::new(subject, Colour::Red), at)?;
-/// assert_eq!(store.verify(&token.qr_text(), at)?.stale.map(|s| s.overdue_secs), Some(7200));
+/// let overdue = store.verify(&token.qr_text(), at)?.stale.map(|s| s.overdue);
+/// assert_eq!(overdue, Some(Duration::from_secs(7200)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -194,12 +252,15 @@ pub struct TrustStore {
     trust: Option<ListInfo>,
     revocations: Option<RevocationSet>,
     floor: Checkpoint,
+    // Raised by verified tokens through `&self`; the clock floor is the later of this and
+    // `floor.clock_floor` (raised by lists, through `&mut self`).
+    token_floor: TokenFloor,
     grace_secs: u64,
 }
 
 impl TrustStore {
     /// How long past its next-update-by time data is still fresh by default: 24 hours.
-    pub const DEFAULT_GRACE_SECS: u64 = 24 * 3600;
+    pub const DEFAULT_GRACE: Duration = Duration::from_secs(24 * 3600);
 
     /// A store pinning `root`, holding no trust list yet (every token is then refused as
     /// signed by an unknown key).
@@ -210,26 +271,29 @@ impl TrustStore {
             trust: None,
             revocations: None,
             floor: Checkpoint::default(),
-            grace_secs: Self::DEFAULT_GRACE_SECS,
+            token_floor: TokenFloor::default(),
+            grace_secs: Self::DEFAULT_GRACE.as_secs(),
         }
     }
 
     /// Sets the clock skew tolerated on tokens, key windows and the clock floor (default
-    /// [`Verifier::DEFAULT_CLOCK_SKEW_SECS`]).
-    pub fn with_clock_skew(mut self, skew_secs: u64) -> TrustStore {
-        self.verifier = self.verifier.with_clock_skew(skew_secs);
+    /// [`Verifier::DEFAULT_CLOCK_SKEW`]; whole seconds count).
+    pub fn with_clock_skew(mut self, skew: Duration) -> TrustStore {
+        self.verifier = self.verifier.with_clock_skew(skew);
         self
     }
 
-    /// Sets how long past its next-update-by time trust data stays fresh.
-    pub fn with_grace(mut self, grace_secs: u64) -> TrustStore {
-        self.grace_secs = grace_secs;
+    /// Sets how long past its next-update-by time trust data stays fresh (whole seconds
+    /// count).
+    pub fn with_grace(mut self, grace: Duration) -> TrustStore {
+        self.grace_secs = grace.as_secs();
         self
     }
 
     /// The verifier built from the current trust list (key checks, no revocations, no
-    /// clock floor).
-    pub fn verifier(&self) -> &Verifier {
+    /// clock floor). Not public: verifying through it would skip the revocation, clock and
+    /// staleness checks, and hand the policy a verdict without them.
+    pub(crate) fn verifier(&self) -> &Verifier {
         &self.verifier
     }
 
@@ -267,7 +331,16 @@ impl TrustStore {
 
     /// The clock floor and the newest sequence numbers accepted, to save across restarts.
     pub fn checkpoint(&self) -> Checkpoint {
-        self.floor
+        Checkpoint {
+            clock_floor: self.clock_floor(),
+            ..self.floor
+        }
+    }
+
+    /// The newest signed time seen: list issue times and the issue times of tokens that
+    /// verified.
+    fn clock_floor(&self) -> Timestamp {
+        self.floor.clock_floor.max(self.token_floor.get())
     }
 
     /// Raises the clock floor and the lowest acceptable sequence numbers to a saved
@@ -338,7 +411,7 @@ impl TrustStore {
             .keys()
             .map(|entry| TrustedKey::from_entry(&entry))
             .collect::<Result<Vec<_>, _>>()?;
-        let skew = self.verifier.skew_secs();
+        let skew = self.verifier.clock_skew();
         self.verifier = Verifier::new(keys).with_clock_skew(skew);
         self.trust = Some(list.info);
         let f = &mut self.floor;
@@ -484,10 +557,10 @@ impl TrustStore {
         if loaded < required {
             return Err(Error::RevocationsBehind { loaded, required });
         }
-        let floor = self.floor.clock_floor;
+        let floor = self.clock_floor();
         if now.saturating_add(self.verifier.skew_secs()) < floor {
             return Err(Error::ClockBehind {
-                by_secs: floor.seconds_since(now),
+                by: Duration::from_secs(floor.seconds_since(now)),
             });
         }
         Ok(())
@@ -505,12 +578,12 @@ impl TrustStore {
                 let info = info?;
                 (now >= info.next_update_by.saturating_add(self.grace_secs)).then(|| Stale {
                     data,
-                    age_secs: now.seconds_since(info.issued_at),
-                    overdue_secs: now.seconds_since(info.next_update_by),
+                    age: Duration::from_secs(now.seconds_since(info.issued_at)),
+                    overdue: Duration::from_secs(now.seconds_since(info.next_update_by)),
                 })
             })
             // On a tie the later item wins: the revocation set, the data that changes fastest.
-            .max_by_key(|s| s.overdue_secs)
+            .max_by_key(|s| s.overdue)
     }
 
     /// Verifies a token (either text form) at `now` against the trust data.
@@ -521,17 +594,18 @@ impl TrustStore {
     /// [`Verifier::verify`] checks, with the trust list's key windows and compromise times;
     /// then revocation ([`Error::Revoked`]). A token that passes raises the clock floor to
     /// its issue time and comes back with [`Verified::stale`] set if the trust data is
-    /// stale. Never allocates.
-    pub fn verify(&mut self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
+    /// stale and [`Verified::revocations`] naming the revocation data checked. Takes `&self`:
+    /// one store can serve several threads (the floor is atomic). Never allocates.
+    pub fn verify(&self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
         self.check_state(now)?;
-        let claims = self.verifier.verify(token_text, now)?;
-        self.accept(claims, now)
+        let verified = self.verifier.verify(token_text, now)?;
+        self.accept(verified.claims, now)
     }
 
     /// Verifies many tokens at `now`, as [`TrustStore::verify`] would one by one, with
     /// signatures checked in batches ([`Verifier::verify_batch`]).
     pub fn verify_batch(
-        &mut self,
+        &self,
         token_texts: &[&str],
         now: Timestamp,
     ) -> Vec<Result<Verified, Error>> {
@@ -541,17 +615,17 @@ impl TrustStore {
         let results = self.verifier.verify_batch(token_texts, now);
         results
             .into_iter()
-            .map(|r| r.and_then(|claims| self.accept(claims, now)))
+            .map(|r| r.and_then(|v| self.accept(v.claims, now)))
             .collect()
     }
 
-    fn accept(&mut self, claims: Claims, now: Timestamp) -> Result<Verified, Error> {
+    fn accept(&self, claims: Claims, now: Timestamp) -> Result<Verified, Error> {
         if let Some(before) = self.revoked_before(&claims.subject)
             && claims.issued_at < before
         {
             return Err(Error::Revoked { before });
         }
-        self.raise_floor(claims.issued_at);
+        self.token_floor.raise(claims.issued_at);
         Ok(Verified {
             claims,
             stale: self.staleness(now),

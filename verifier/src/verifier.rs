@@ -1,11 +1,14 @@
 //! The verifier: trusted keys in, verified claims or a named rejection out.
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
-use qrseal_core::{Claims, KeyId, MAX_TOKEN_LEN, Timestamp, Token, signed_message, text};
+use qrseal_core::wire::{MAX_TOKEN_LEN, signed_message};
+
+use qrseal_core::{KeyId, Timestamp, Token, text};
 
 use crate::signature::{Prepared, batch_equation, verify_parts};
-use crate::{Error, TrustedKey};
+use crate::{Error, TrustedKey, Verified};
 
 /// How many signatures one batch equation covers. Larger batches amortise more, but a bad
 /// token makes its whole batch fall back to one-by-one checks.
@@ -25,7 +28,7 @@ pub struct Verifier {
 
 impl Verifier {
     /// The clock skew tolerated by default: 5 minutes either way.
-    pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 300;
+    pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
 
     /// A verifier trusting `keys`, with the default clock skew.
     pub fn new(keys: impl IntoIterator<Item = TrustedKey>) -> Verifier {
@@ -34,19 +37,23 @@ impl Verifier {
         keys.dedup_by(|a, b| a.public_key() == b.public_key());
         Verifier {
             keys,
-            skew_secs: Self::DEFAULT_CLOCK_SKEW_SECS,
+            skew_secs: Self::DEFAULT_CLOCK_SKEW.as_secs(),
         }
     }
 
-    /// Sets the tolerated clock skew: a token is accepted from `skew` seconds before its issue
-    /// time until `skew` seconds after its expiry.
-    pub fn with_clock_skew(mut self, skew_secs: u64) -> Verifier {
-        self.skew_secs = skew_secs;
+    /// Sets the tolerated clock skew (whole seconds count): a token is accepted from `skew`
+    /// before its issue time until `skew` after its expiry.
+    pub fn with_clock_skew(mut self, skew: Duration) -> Verifier {
+        self.skew_secs = skew.as_secs();
         self
     }
 
-    /// The tolerated clock skew in seconds.
-    pub fn skew_secs(&self) -> u64 {
+    /// The tolerated clock skew.
+    pub fn clock_skew(&self) -> Duration {
+        Duration::from_secs(self.skew_secs)
+    }
+
+    pub(crate) fn skew_secs(&self) -> u64 {
         self.skew_secs
     }
 
@@ -68,14 +75,14 @@ impl Verifier {
     /// key is not compromised, is accepted at `now` and was allowed to sign at the token's
     /// issue time; the validity window (with clock skew); and last the signature. Never
     /// allocates.
-    pub fn verify(&self, token_text: &str, now: Timestamp) -> Result<Claims, Error> {
+    pub fn verify(&self, token_text: &str, now: Timestamp) -> Result<Verified, Error> {
         let mut buf = [0u8; MAX_TOKEN_LEN];
         let (bytes, _) = text::decode(token_text, &mut buf)?;
         self.verify_bytes(bytes, now)
     }
 
     /// Verifies a binary token at `now`; see [`Verifier::verify`].
-    pub fn verify_bytes(&self, token: &[u8], now: Timestamp) -> Result<Claims, Error> {
+    pub fn verify_bytes(&self, token: &[u8], now: Timestamp) -> Result<Verified, Error> {
         let (token, keys) = self.precheck(token, now)?;
         let parts = signed_message(token.body);
         let issued_at = token.claims.issued_at;
@@ -84,7 +91,7 @@ impl Verifier {
                 continue;
             }
             if verify_parts(key, &parts, token.signature) {
-                return Ok(token.claims);
+                return Ok(Verified::keys_only(token.claims));
             }
         }
         Err(Error::BadSignature)
@@ -112,12 +119,12 @@ impl Verifier {
         }
         if now >= c.expires_at.saturating_add(self.skew_secs) {
             return Err(Error::Expired {
-                by_secs: now.seconds_since(c.expires_at),
+                by: Duration::from_secs(now.seconds_since(c.expires_at)),
             });
         }
         if now.saturating_add(self.skew_secs) < c.issued_at {
             return Err(Error::NotYetValid {
-                by_secs: c.issued_at.seconds_since(now),
+                by: Duration::from_secs(c.issued_at.seconds_since(now)),
             });
         }
         Ok((token, keys))
@@ -129,7 +136,11 @@ impl Verifier {
     /// Signatures are checked together with one batch equation per group of 64 (about twice
     /// as fast per token as one at a time); a group that fails is re-checked token by token
     /// so that only the bad tokens are rejected.
-    pub fn verify_batch(&self, token_texts: &[&str], now: Timestamp) -> Vec<Result<Claims, Error>> {
+    pub fn verify_batch(
+        &self,
+        token_texts: &[&str],
+        now: Timestamp,
+    ) -> Vec<Result<Verified, Error>> {
         let mut results = Vec::with_capacity(token_texts.len());
         for chunk in token_texts.chunks(BATCH_CHUNK) {
             self.verify_chunk(chunk, now, &mut results);
@@ -141,7 +152,7 @@ impl Verifier {
         &self,
         texts: &[&str],
         now: Timestamp,
-        results: &mut Vec<Result<Claims, Error>>,
+        results: &mut Vec<Result<Verified, Error>>,
     ) {
         let first = results.len();
         let mut bufs = [[0u8; MAX_TOKEN_LEN]; BATCH_CHUNK];
@@ -158,7 +169,7 @@ impl Verifier {
                 Ok((token, [key])) => {
                     match Prepared::new(key, &signed_message(token.body), token.signature) {
                         Some(p) => {
-                            results.push(Ok(token.claims));
+                            results.push(Ok(Verified::keys_only(token.claims)));
                             batch.push((key, p));
                             slots.push(first + i);
                         }

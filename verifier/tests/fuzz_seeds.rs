@@ -94,7 +94,7 @@ mod trust_seeds {
     use qrseal_issuer::publish::{
         new_key_entry, sign_full_revocations, sign_revocation_delta, sign_trust_list,
     };
-    use qrseal_issuer::{Issuer, IssuerKey, Status, SubjectSecret};
+    use qrseal_issuer::{Issuer, IssuerKey, RootKey, Status, SubjectSecret};
     use qrseal_verifier::{Checkpoint, TrustStore, TrustedKey, fuzzing};
 
     /// The root `fuzzing::trust_store` pins (`fuzzing::TRUST_ROOT_PUBLIC_KEY`).
@@ -187,7 +187,7 @@ mod trust_seeds {
     }
 
     fn parts() -> Parts {
-        let root = key(ROOT_SEED);
+        let root = RootKey::from_secret_bytes(ROOT_SEED);
         let secret = SubjectSecret::from_bytes(SUBJECT_SECRET);
         let issue = |seed: [u8; 32]| {
             let issuer = Issuer::new(key(seed), SubjectSecret::from_bytes(SUBJECT_SECRET));
@@ -213,7 +213,8 @@ mod trust_seeds {
             sign_trust_list(&root, &info(2), &[entry(ISSUER_SEED), next_compromised]).unwrap();
         let tl3 = sign_trust_list(&root, &info(3), &[issuer_retired, entry(NEXT_SEED)]).unwrap();
         let tl_empty = sign_trust_list(&root, &info(1), &[]).unwrap();
-        let tl_wrong_root = sign_trust_list(&key(UNKNOWN_SEED), &info(4), &both).unwrap();
+        let tl_wrong_root =
+            sign_trust_list(&RootKey::from_secret_bytes(UNKNOWN_SEED), &info(4), &both).unwrap();
 
         let rev = |s: SubjectId, before: u64| Revocation {
             subject: s,
@@ -451,7 +452,7 @@ mod trust_seeds {
                 }
                 _ => Checkpoint::from_bytes(bytes).map(|c| store.restore(&c)),
             }
-            .map_or_else(|e| e.code(), |()| "ok");
+            .map_or_else(|e| e.code().as_str(), |()| "ok");
             assert_eq!(code, *want, "scenario {name}, step {i}");
         }
     }

@@ -1,22 +1,25 @@
 //! The trust store through the public API: trust lists, rotation walked across time,
 //! compromise, revocation (full lists and deltas), staleness and the clock guard.
 
+use std::time::Duration;
+
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, Revocation, RevocationKind, RevocationStateId, TrustList, Window,
     canonical_revocations,
 };
-use qrseal_core::{Colour, MAX_VALIDITY_SECS, SubjectId, Timestamp};
+use qrseal_core::wire::MAX_VALIDITY_SECS;
+use qrseal_core::{Colour, SubjectId, Timestamp};
 use qrseal_issuer::publish::{
     new_key_entry, rotate_keys, sign_full_revocations, sign_revocation_delta, sign_trust_list,
 };
-use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
+use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, RootKey, Status, SubjectSecret};
 use qrseal_verifier::{
     Checkpoint, Denial, Error, Policy, TrustData, TrustStore, TrustedKey, Verifier,
 };
 
 const H: u64 = 3600;
 const DAY: u64 = 24 * H;
-const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW_SECS;
+const SKEW: u64 = Verifier::DEFAULT_CLOCK_SKEW.as_secs();
 
 /// The clock lists are loaded at, unless a test is about that clock: after every list.
 const LOAD: Timestamp = Timestamp::from_unix(1_795_219_200 + 400 * DAY);
@@ -26,8 +29,8 @@ fn t(secs: u64) -> Timestamp {
     Timestamp::from_unix(1_795_219_200 + secs)
 }
 
-fn root() -> IssuerKey {
-    IssuerKey::from_secret_bytes([0xA0; 32])
+fn root() -> RootKey {
+    RootKey::from_secret_bytes([0xA0; 32])
 }
 
 fn issuer(n: u8) -> Issuer {
@@ -61,7 +64,7 @@ fn token(issuer: &Issuer, id: &str, colour: Colour, at: Timestamp) -> IssuedToke
 fn code(r: Result<impl std::fmt::Debug, Error>) -> &'static str {
     match r {
         Ok(_) => "ok",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 
@@ -295,7 +298,7 @@ fn forged_wrong_root_and_rolled_back_trust_lists_change_nothing() {
         forged[at] ^= 1;
     }
     // The same list, intact, but signed by another root.
-    let other = IssuerKey::from_secret_bytes([0xB0; 32]);
+    let other = RootKey::from_secret_bytes([0xB0; 32]);
     let foreign = sign_trust_list(&other, &info(9, t(H), DAY), &[]).unwrap();
     assert_eq!(
         store.load_trust_list(&foreign, LOAD),
@@ -387,7 +390,7 @@ fn revocation_takes_effect_everywhere_and_a_refreshed_token_verifies() {
     let red = token(&k1, "110101199003078888", Colour::Red, at);
     let v = store.verify(&red.qr_text(), t(3 * H)).unwrap();
     assert_eq!(v.claims.colour, Colour::Red);
-    assert!(!Policy::default().evaluate_verified(&v, t(3 * H)).admitted());
+    assert!(!Policy::default().evaluate(&v, t(3 * H)).admitted());
 }
 
 #[test]
@@ -562,7 +565,7 @@ fn revocation_lookup_agrees_with_a_plain_search_at_many_sizes() {
 #[test]
 fn stale_data_is_reported_with_its_age_and_left_to_the_policy() {
     let k1 = issuer(1);
-    let mut store = store().with_grace(6 * H);
+    let mut store = store().with_grace(Duration::from_secs(6 * H));
     // Trust list due for renewal after 7 days; revocations after 1 day.
     store
         .load_trust_list(
@@ -591,32 +594,32 @@ fn stale_data_is_reported_with_its_age_and_left_to_the_policy() {
     let v = store_verify(&mut store, &token(&k1, "A", Colour::Green, now), now);
     let stale = v.stale.unwrap();
     assert_eq!(stale.data, TrustData::Revocations);
-    assert_eq!(stale.age_secs, DAY + 6 * H);
-    assert_eq!(stale.overdue_secs, 6 * H);
+    assert_eq!(stale.age.as_secs(), DAY + 6 * H);
+    assert_eq!(stale.overdue.as_secs(), 6 * H);
     // The default policy admits data up to 72 h overdue, then denies with the age.
-    assert!(Policy::default().evaluate_verified(&v, now).admitted());
+    assert!(Policy::default().evaluate(&v, now).admitted());
     let now = t(H + DAY + 72 * H + 1);
     let v = store_verify(&mut store, &token(&k1, "A", Colour::Green, now), now);
-    let d = Policy::default().evaluate_verified(&v, now);
+    let d = Policy::default().evaluate(&v, now);
     assert_eq!(
         d.denials().collect::<Vec<_>>(),
         vec![Denial::StaleTrustData {
             data: TrustData::Revocations,
-            overdue_secs: 72 * H + 1,
-            max_secs: 72 * H
+            overdue: Duration::from_secs(72 * H + 1),
+            max: Duration::from_secs(72 * H)
         }]
     );
     // A caller that never denies on staleness still sees it.
-    let lenient = Policy {
-        max_stale_secs: None,
-        ..Policy::default()
-    };
-    assert!(lenient.evaluate_verified(&v, now).admitted());
+    let lenient = Policy::default().max_stale(None);
+    assert!(lenient.evaluate(&v, now).admitted());
     assert!(v.stale.is_some());
     // Past the trust list's own date, the more overdue one is reported.
     let now = t(7 * DAY + 6 * H);
     let v = store_verify(&mut store, &token(&k1, "A", Colour::Green, now), now);
-    assert_eq!(v.stale.unwrap().overdue_secs, 7 * DAY + 6 * H - (H + DAY));
+    assert_eq!(
+        v.stale.unwrap().overdue.as_secs(),
+        7 * DAY + 6 * H - (H + DAY)
+    );
 }
 
 #[test]
@@ -633,7 +636,9 @@ fn a_clock_set_back_is_caught_and_the_floor_survives_a_restart() {
     // The list was signed at 10h: a clock reading earlier than that minus the skew is behind.
     assert_eq!(
         store.verify(&tok.qr_text(), t(10 * H - SKEW - 1)),
-        Err(Error::ClockBehind { by_secs: SKEW + 1 })
+        Err(Error::ClockBehind {
+            by: Duration::from_secs(SKEW + 1)
+        })
     );
     assert!(store.verify(&tok.qr_text(), t(10 * H - SKEW)).is_ok());
     // A verified token raises the floor to its issue time.
@@ -656,7 +661,9 @@ fn a_clock_set_back_is_caught_and_the_floor_survives_a_restart() {
     restarted.restore(&Checkpoint::from_bytes(&saved).unwrap());
     assert_eq!(
         restarted.verify(&tok.qr_text(), t(15 * H)),
-        Err(Error::ClockBehind { by_secs: 5 * H })
+        Err(Error::ClockBehind {
+            by: Duration::from_secs(5 * H)
+        })
     );
     // The checkpoint recorded list 1's issue time: a list 1 signed earlier is backdated
     // (nothing is held in memory to compare with), the list itself reloads.
@@ -709,7 +716,7 @@ fn batch_verification_matches_one_by_one() {
             LOAD,
         )
         .unwrap();
-    let mut batch = single.clone();
+    let batch = single.clone();
     let now = t(6 * H);
     let texts: Vec<String> = (0..150)
         .map(|i| {

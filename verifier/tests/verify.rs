@@ -1,11 +1,15 @@
 //! Verification through the public API: every rejection reason, clock skew, batch agreement
 //! and policy decisions.
 
+use std::time::Duration;
+
 use qrseal_core::{
-    Claims, Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
+    Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
 };
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
-use qrseal_verifier::{ColourSet, Denial, Error, Policy, TrustedKey, Verifier};
+use qrseal_verifier::{
+    ColourSet, Denial, Error, KeyDefect, Policy, TrustedKey, Verified, Verifier,
+};
 
 const NOW: u64 = 1_795_248_000; // 2026-11-21T08:00:00Z
 
@@ -55,12 +59,12 @@ fn a_valid_token_verifies_in_both_text_forms() {
     let iss = issuer(1);
     let token = issue(&iss, Colour::Green);
     let v = trust(&[&iss]);
-    assert_eq!(v.verify(&token.qr_text(), now()).unwrap(), *token.claims());
-    assert_eq!(v.verify(&token.url_text(), now()).unwrap(), *token.claims());
-    assert_eq!(
-        v.verify_bytes(token.bytes(), now()).unwrap(),
-        *token.claims()
-    );
+    let verified = v.verify(&token.qr_text(), now()).unwrap();
+    assert_eq!(verified.claims, *token.claims());
+    // A plain verifier holds no dated trust data and no revocation data.
+    assert_eq!((verified.stale, verified.revocations), (None, None));
+    assert_eq!(v.verify(&token.url_text(), now()).unwrap(), verified);
+    assert_eq!(v.verify_bytes(token.bytes(), now()).unwrap(), verified);
 }
 
 #[test]
@@ -101,16 +105,21 @@ fn each_rejection_names_its_reason() {
     let c = token.claims();
     let after = c
         .expires_at
-        .saturating_add(Verifier::DEFAULT_CLOCK_SKEW_SECS);
+        .saturating_add(Verifier::DEFAULT_CLOCK_SKEW.as_secs());
     let by = after.seconds_since(c.expires_at);
-    assert_eq!(v.verify(&qr, after), Err(Error::Expired { by_secs: by }));
+    assert_eq!(
+        v.verify(&qr, after),
+        Err(Error::Expired {
+            by: Duration::from_secs(by)
+        })
+    );
     let before = c
         .issued_at
-        .saturating_sub(Verifier::DEFAULT_CLOCK_SKEW_SECS + 1);
+        .saturating_sub(Verifier::DEFAULT_CLOCK_SKEW.as_secs() + 1);
     assert_eq!(
         v.verify(&qr, before),
         Err(Error::NotYetValid {
-            by_secs: Verifier::DEFAULT_CLOCK_SKEW_SECS + 1
+            by: Verifier::DEFAULT_CLOCK_SKEW + Duration::from_secs(1)
         })
     );
 
@@ -161,15 +170,17 @@ fn clock_skew_is_tolerated_and_configurable() {
     assert!(v.verify(&qr, c.expires_at.saturating_add(299)).is_ok());
     assert!(v.verify(&qr, c.issued_at.saturating_sub(300)).is_ok());
     // With no skew, the expiry instant itself is already too late.
-    let strict = trust(&[&iss]).with_clock_skew(0);
+    let strict = trust(&[&iss]).with_clock_skew(Duration::ZERO);
     assert_eq!(
         strict.verify(&qr, c.expires_at),
-        Err(Error::Expired { by_secs: 0 })
+        Err(Error::Expired { by: Duration::ZERO })
     );
     assert!(strict.verify(&qr, c.expires_at.saturating_sub(1)).is_ok());
     assert_eq!(
         strict.verify(&qr, c.issued_at.saturating_sub(1)),
-        Err(Error::NotYetValid { by_secs: 1 })
+        Err(Error::NotYetValid {
+            by: Duration::from_secs(1)
+        })
     );
 }
 
@@ -212,18 +223,21 @@ fn keys_that_allow_forgery_are_refused_at_load() {
     // The identity point (small order) and a non-canonical encoding of y.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    assert!(matches!(
-        TrustedKey::from_bytes(&identity),
-        Err(Error::InvalidKey(_))
-    ));
+    assert_eq!(
+        TrustedKey::from_bytes(&identity).unwrap_err(),
+        Error::InvalidKey(KeyDefect::Weak)
+    );
     let mut non_canonical = [0xffu8; 32];
     non_canonical[0] = 0xed;
     non_canonical[31] = 0x7f;
-    assert!(matches!(
-        TrustedKey::from_bytes(&non_canonical),
-        Err(Error::InvalidKey(_))
-    ));
-    assert!(TrustedKey::from_public_key_pem("not pem").is_err());
+    assert_eq!(
+        TrustedKey::from_bytes(&non_canonical).unwrap_err(),
+        Error::InvalidKey(KeyDefect::Weak)
+    );
+    assert_eq!(
+        TrustedKey::from_public_key_pem("not pem").unwrap_err(),
+        Error::InvalidKey(KeyDefect::NotPem)
+    );
     let pem = issuer(1).key().public_key_pem().unwrap();
     assert_eq!(
         TrustedKey::from_public_key_pem(&pem).unwrap().public_key(),
@@ -281,9 +295,11 @@ fn batch_verification_returns_exactly_what_single_verification_does() {
     assert!(v.verify_batch(&[], now()).is_empty());
 }
 
-fn claims_with(colour: Colour, test: Option<(TestResult, u64)>, doses: u8) -> Claims {
-    Claims {
-        subject: qrseal_core::SubjectId([1; 12]),
+/// A token with these contents, issued an hour ago and verified now by a plain verifier.
+fn verified_with(colour: Colour, test: Option<(TestResult, u64)>, doses: u8) -> Verified {
+    let iss = issuer(1);
+    let status = Status {
+        subject: iss.subject("110101199003078888").unwrap(),
         colour,
         test: test.map(|(result, age)| TestRecord {
             result,
@@ -293,10 +309,10 @@ fn claims_with(colour: Colour, test: Option<(TestResult, u64)>, doses: u8) -> Cl
             doses,
             last_dose: Date::from_days_since_epoch(20_000),
         }),
-        issued_at: now().saturating_sub(3600),
-        expires_at: now().saturating_add(3600),
         display_hint: None,
-    }
+    };
+    let token = iss.issue(&status, now().saturating_sub(3600)).unwrap();
+    trust(&[&iss]).verify(&token.qr_text(), now()).unwrap()
 }
 
 #[test]
@@ -304,47 +320,47 @@ fn policy_admits_or_denies_with_every_reason() {
     let default = Policy::default();
     assert!(
         default
-            .evaluate(&claims_with(Colour::Green, None, 0), now())
+            .evaluate(&verified_with(Colour::Green, None, 0), now())
             .admitted()
     );
-    let d = default.evaluate(&claims_with(Colour::Yellow, None, 0), now());
+    let d = default.evaluate(&verified_with(Colour::Yellow, None, 0), now());
     assert!(!d.admitted());
     assert_eq!(
         d.denials().collect::<Vec<_>>(),
         vec![Denial::Colour(Colour::Yellow)]
     );
 
-    let gate = Policy {
-        accepted_colours: [Colour::Green, Colour::Yellow]
-            .into_iter()
-            .collect::<ColourSet>(),
-        max_test_age_secs: Some(48 * 3600),
-        min_doses: 2,
-        ..Policy::default()
-    };
+    let gate = Policy::default()
+        .accept(
+            [Colour::Green, Colour::Yellow]
+                .into_iter()
+                .collect::<ColourSet>(),
+        )
+        .max_test_age(Duration::from_secs(48 * 3600))
+        .min_doses(2);
     let h = 3600;
     assert!(
         gate.evaluate(
-            &claims_with(Colour::Yellow, Some((TestResult::Negative, 47 * h)), 2),
+            &verified_with(Colour::Yellow, Some((TestResult::Negative, 47 * h)), 2),
             now()
         )
         .admitted()
     );
     assert_eq!(
         gate.evaluate(
-            &claims_with(Colour::Green, Some((TestResult::Negative, 50 * h)), 2),
+            &verified_with(Colour::Green, Some((TestResult::Negative, 50 * h)), 2),
             now()
         )
         .denials()
         .collect::<Vec<_>>(),
         vec![Denial::TestTooOld {
-            age_secs: 50 * h,
-            max_secs: 48 * h
+            age: Duration::from_secs(50 * h),
+            max: Duration::from_secs(48 * h)
         }]
     );
     assert_eq!(
         gate.evaluate(
-            &claims_with(Colour::Red, Some((TestResult::Positive, h)), 1),
+            &verified_with(Colour::Red, Some((TestResult::Positive, h)), 1),
             now()
         )
         .denials()
@@ -356,14 +372,14 @@ fn policy_admits_or_denies_with_every_reason() {
         ]
     );
     assert_eq!(
-        gate.evaluate(&claims_with(Colour::Green, None, 0), now())
+        gate.evaluate(&verified_with(Colour::Green, None, 0), now())
             .denials()
             .collect::<Vec<_>>(),
         vec![Denial::NoTest, Denial::TooFewDoses { doses: 0, min: 2 }]
     );
     assert_eq!(
         gate.evaluate(
-            &claims_with(Colour::Green, Some((TestResult::Pending, h)), 2),
+            &verified_with(Colour::Green, Some((TestResult::Pending, h)), 2),
             now()
         )
         .denials()
