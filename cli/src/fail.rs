@@ -99,6 +99,8 @@ impl Failure {
             "denials": [],
             "denial_codes": [],
             "stale": null,
+            "revocations": null,
+            "hint": null,
         })
     }
 
