@@ -102,6 +102,8 @@ impl Failure {
             "denials": [],
             "denial_codes": [],
             "stale": null,
+            "revocations": null,
+            "hint": null,
         })
     }
 

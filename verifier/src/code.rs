@@ -9,7 +9,9 @@
 //! test checks that the two agree.
 //!
 //! **Adding a code** is one line in the `table!` invocation below (the enum variant, its
-//! number, string, category and both messages), plus the SPEC row. Numbers are never reused:
+//! number, string, category and both messages); then
+//! `QRSEAL_WRITE_SPEC_TABLE=1 cargo test -p qrseal-verifier --test error_table` rewrites the
+//! SPEC rows from it. Numbers are never reused:
 //! a retired code keeps its number out of circulation. Ranges: 100-199 token format,
 //! 200-299 token verification, 300-399 trust data, 400-499 policy denials, 500-599 unusable
 //! input, 900-999 internal.
@@ -79,7 +81,9 @@ macro_rules! table {
         /// Numbers are never reused. Ranges: 100-199 token format, 200-299 token
         /// verification, 300-399 trust data and scanner state, 400-499 policy denials,
         /// 500-599 unusable input, 900-999 internal. Adding a code is one line in
-        /// verifier/src/code.rs (`table!`) plus its SPEC row.
+        /// verifier/src/code.rs (`table!`); then
+        /// `QRSEAL_WRITE_SPEC_TABLE=1 cargo test -p qrseal-verifier --test error_table`
+        /// rewrites the SPEC rows from it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         #[repr(u16)]

@@ -5,14 +5,17 @@ use qrseal_core::lists::ListError;
 use qrseal_core::{Colour, Field};
 use qrseal_verifier::{Category, Code, Denial, Error, Language};
 
-const SPEC: &str = include_str!("../../docs/SPEC.md");
+fn spec() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/SPEC.md")).unwrap()
+}
 
 /// The rows of SPEC §7.5: number, code, category, English, Chinese.
 fn spec_rows() -> Vec<[String; 5]> {
-    let start = SPEC
+    let spec = spec();
+    let start = spec
         .find("### 7.5 The error table")
         .expect("SPEC has a section 7.5 The error table");
-    let section = &SPEC[start..];
+    let section = &spec[start..];
     let end = section[4..].find("\n#").map_or(section.len(), |i| i + 4);
     section[..end]
         .lines()
@@ -30,10 +33,9 @@ fn spec_rows() -> Vec<[String; 5]> {
         .collect()
 }
 
-#[test]
-fn spec_table_equals_code_all() {
-    let spec = spec_rows();
-    let rust: Vec<[String; 5]> = Code::ALL
+/// The rows of `Code::ALL`, as SPEC §7.5 lists them.
+fn rust_rows() -> Vec<[String; 5]> {
+    Code::ALL
         .iter()
         .map(|c| {
             [
@@ -44,7 +46,50 @@ fn spec_table_equals_code_all() {
                 c.message(Language::Chinese).to_owned(),
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// With `QRSEAL_WRITE_SPEC_TABLE=1`, rewrites the rows of SPEC §7.5 from `Code::ALL`, so that
+/// adding a code is its line in verifier/src/code.rs and this command:
+/// `QRSEAL_WRITE_SPEC_TABLE=1 cargo test -p qrseal-verifier --test error_table`.
+fn write_spec_table_if_asked() {
+    if std::env::var_os("QRSEAL_WRITE_SPEC_TABLE").is_none() {
+        return;
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/SPEC.md");
+    let spec = std::fs::read_to_string(path).unwrap();
+    let start = spec.find("### 7.5 The error table").unwrap();
+    // The section ends at the next heading.
+    let end = spec[start + 4..]
+        .find("\n#")
+        .map_or(spec.len(), |i| start + 4 + i + 1);
+    let section = &spec[start..end];
+    let is_row =
+        |l: &str| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit);
+    let mut table = String::new();
+    let mut written = false;
+    for line in section.split_inclusive('\n') {
+        if !is_row(line) {
+            table.push_str(line);
+        } else if !written {
+            for r in rust_rows() {
+                table.push_str(&format!(
+                    "| {} | `{}` | {} | {} | {} |\n",
+                    r[0], r[1], r[2], r[3], r[4]
+                ));
+            }
+            written = true;
+        }
+    }
+    let out = format!("{}{table}{}", &spec[..start], &spec[end..]);
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn spec_table_equals_code_all() {
+    write_spec_table_if_asked();
+    let spec = spec_rows();
+    let rust = rust_rows();
     for (i, (s, r)) in spec.iter().zip(&rust).enumerate() {
         assert_eq!(s, r, "row {i} of SPEC §7.5 differs from Code::ALL");
     }
