@@ -88,8 +88,8 @@ command line, where every local user can read it in the process list. The displa
 holds at most 4 decimal digits (a masked ID such as ****1234, never a whole ID number).
 
 Example:
-  echo 11010119900307888X | qrseal issue --keys keys --id-file - --colour green \
-      --test negative@now-20h --doses 2 --last-dose 2026-08-01 \
+  echo 11010119900307888X | qrseal issue --keys keys --id-file - --colour green \\
+      --test negative@now-20h --doses 2 --last-dose 2026-08-01 \\
       --display '张*明 ****1234'")]
 #[command(group(clap::ArgGroup::new("holder").required(true).args(["id_file", "id"])))]
 pub(crate) struct IssueArgs {

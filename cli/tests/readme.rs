@@ -85,7 +85,7 @@ fn readme_sh_blocks_run_as_written() {
     }
 }
 
-/// The `Example:` lines of a `--help` text (indented `qrseal ...` lines, with `\` joining
+/// The `Example:` lines of a `--help` text (indented shell lines, with `\` joining
 /// continuation lines), one command each.
 fn help_examples(help: &str) -> Vec<String> {
     let mut examples = Vec::new();
@@ -106,7 +106,9 @@ fn help_examples(help: &str) -> Vec<String> {
             if !t.ends_with('\\') {
                 examples.push(std::mem::take(&mut pending));
             }
-        } else if t.starts_with("qrseal ") {
+        } else if line.starts_with("  ") && !t.is_empty() {
+            // An indented example line: a qrseal command, or the shell line before it that
+            // makes its input (`echo ... |`, `printf ... > FILE`).
             pending.push_str(t.trim_end_matches('\\').trim());
             if !t.ends_with('\\') {
                 examples.push(std::mem::take(&mut pending));

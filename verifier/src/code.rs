@@ -154,18 +154,18 @@ table! {
     /// A text field is not printable UTF-8.
     InvalidText = 109, "invalid_text", Invalid,
         "The code holds unprintable text.", "二维码含有无法显示的文字。";
-    /// The display hint is not in the NFC-stable repertoire (SPEC §3).
-    NotNfc = 112, "not_nfc", Invalid,
-        "The code's display text is not in normalised form.", "二维码的显示文字不是规范化形式。";
-    /// The display hint holds more decimal digits than a masked hint may.
-    TooManyDigits = 113, "too_many_digits", Invalid,
-        "The code's display text holds too many digits: it may carry an ID number.", "二维码的显示文字数字过多，可能含有证件号码。";
     /// Bytes follow the signature.
     TrailingBytes = 110, "trailing_bytes", Invalid,
         "The code has extra data after its signature.", "二维码签名之后有多余数据。";
     /// The bytes are not the canonical encoding.
     NonCanonical = 111, "non_canonical", Invalid,
         "The code is not canonically encoded.", "二维码编码不规范。";
+    /// The display hint is not in the NFC-stable repertoire (SPEC §3).
+    NotNfc = 112, "not_nfc", Invalid,
+        "The code's display text is not in normalised form.", "二维码的显示文字不是规范化形式。";
+    /// The display hint holds more decimal digits than a masked hint may.
+    TooManyDigits = 113, "too_many_digits", Invalid,
+        "The code's display text holds too many digits: it may carry an ID number.", "二维码的显示文字数字过多，可能含有证件号码。";
 
     // 200-299: a well-formed token that does not verify (SPEC §7.3, §17.7).
     /// No trusted key has the token's key id.
