@@ -1,16 +1,136 @@
-//! Finding and reading the QR symbol in a grayscale image.
+//! Finding and reading the QR symbol in a grayscale image, with bounded work.
+//!
+//! The detector is rxing's port of zxing-cpp (binarise, find finder patterns, group them in
+//! threes, sample the grid, Reed-Solomon decode), driven step by step here rather than
+//! through its reader so that each step's work has a ceiling whatever the image holds:
+//!
+//! - the image searched is at most [`MAX_WORK_SIDE`] pixels on its long side (larger ones
+//!   are box-filtered down first), and finder patterns are looked for on a fixed number of
+//!   rows (rxing's non-`try_harder` scan), so the search is linear in a bounded area;
+//! - at most [`MAX_FINDER_PATTERNS`] finder patterns (the largest) are grouped, and at most
+//!   [`MAX_CANDIDATES`] groups are sampled and decoded. A picture tiled with finder patterns
+//!   is thus a clean miss in bounded time instead of a cubic search.
+//!
+//! A frame that fails is tried once more with its contrast stretched (a dim or washed-out
+//! screen leaves too little local contrast for the binariser).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rxing::common::HybridBinarizer;
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::{BinaryBitmap, Luma8Source};
 
 use crate::Error;
 
+/// The longest side searched, in pixels. A 4096-pixel photo is searched at a third of its
+/// size, which still leaves 4 pixels a module to a symbol a third of the photo wide.
+pub(super) const MAX_WORK_SIDE: usize = 1600;
+
+/// Finder patterns grouped at most. One symbol has three; a busy background adds a few.
+pub(super) const MAX_FINDER_PATTERNS: usize = 40;
+
+/// Groups of three finder patterns sampled and decoded at most, the most plausible first.
+pub(super) const MAX_CANDIDATES: usize = 12;
+
 /// Decodes the first QR symbol in `luma` (`w * h` bytes, checked by the caller).
 pub(super) fn decode_luma(w: usize, h: usize, luma: &[u8]) -> Result<String, Error> {
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma[y * w + x]);
-    for grid in prepared.detect_grids() {
-        if let Ok((_, content)) = grid.decode() {
-            return Ok(content);
+    let (work, w, h) = shrink(w, h, luma);
+    if let Some(text) = attempt(w, h, &work) {
+        return Ok(text);
+    }
+    if let Some(stretched) = stretch_contrast(&work) {
+        if let Some(text) = attempt(w, h, &stretched) {
+            return Ok(text);
         }
     }
     Err(Error::NoQrCode)
+}
+
+/// One detection pass: binarise, find, group, sample, decode.
+fn attempt(w: usize, h: usize, luma: &[u8]) -> Option<String> {
+    // Both sides are at most MAX_IMAGE_SIDE (4096), so they fit u32.
+    let source = Luma8Source::new_with_slice(luma, w as u32, h as u32).ok()?;
+    let bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+    let bits = bitmap.get_black_matrix();
+    let mut patterns = FindFinderPatterns(bits, false, 0);
+    if patterns.len() > MAX_FINDER_PATTERNS {
+        // Larger patterns are less likely to be noise (rxing ranks them the same way).
+        patterns.sort_by_key(|p: &ConcentricPattern| core::cmp::Reverse(p.size));
+        patterns.truncate(MAX_FINDER_PATTERNS);
+    }
+    for set in GenerateFinderPatternSets(&mut patterns)
+        .into_iter()
+        .take(MAX_CANDIDATES)
+    {
+        let Ok(sampled) = SampleQR(bits, &set) else {
+            continue;
+        };
+        let Ok(decoded) = Decode(rxing::common::DetectorRXingResult::getBits(&sampled)) else {
+            continue;
+        };
+        if decoded.isValid() {
+            return Some(decoded.text());
+        }
+    }
+    None
+}
+
+/// Box-filters `luma` down by the smallest integer factor that brings its long side within
+/// [`MAX_WORK_SIDE`]; borrows it when it already fits.
+fn shrink(w: usize, h: usize, luma: &[u8]) -> (Cow<'_, [u8]>, usize, usize) {
+    let factor = w.max(h).div_ceil(MAX_WORK_SIDE);
+    if factor <= 1 {
+        return (Cow::Borrowed(luma), w, h);
+    }
+    let (sw, sh) = (w / factor, h / factor);
+    let mut sums = vec![0u32; sw];
+    let mut out = Vec::with_capacity(sw * sh);
+    let area = (factor * factor) as u32;
+    for sy in 0..sh {
+        sums.fill(0);
+        for row in luma[sy * factor * w..].chunks_exact(w).take(factor) {
+            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(factor)) {
+                *sum += block.iter().map(|&p| p as u32).sum::<u32>();
+            }
+        }
+        out.extend(sums.iter().map(|&s| (s / area) as u8));
+    }
+    (Cow::Owned(out), sw, sh)
+}
+
+/// Maps the 1st to 99th percentile of brightness onto the full range, or `None` when the
+/// image already spans most of it (a second pass would see the same picture).
+fn stretch_contrast(luma: &[u8]) -> Option<Vec<u8>> {
+    let mut histogram = [0usize; 256];
+    for &p in luma {
+        histogram[p as usize] += 1;
+    }
+    let cut = luma.len() / 100;
+    let percentile = |from_top: bool| {
+        let mut seen = 0;
+        let mut level = |v: usize| {
+            seen += histogram[v];
+            seen > cut
+        };
+        if from_top {
+            (0..256).rev().find(|&v| level(v))
+        } else {
+            (0..256).find(|&v| level(v))
+        }
+    };
+    let (lo, hi) = (percentile(false)?, percentile(true)?);
+    if hi <= lo || hi - lo > 200 {
+        return None;
+    }
+    let span = hi - lo;
+    let table: Vec<u8> = (0..256usize)
+        .map(|v| (v.clamp(lo, hi) - lo) * 255 / span)
+        .map(|v| v as u8)
+        .collect();
+    Some(luma.iter().map(|&p| table[p as usize]).collect())
 }
