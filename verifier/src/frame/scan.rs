@@ -7,9 +7,15 @@
 //! - the image searched is at most [`MAX_WORK_SIDE`] pixels on its long side (larger ones
 //!   are box-filtered down first), and finder patterns are looked for on a fixed number of
 //!   rows (rxing's non-`try_harder` scan), so the search is linear in a bounded area;
+//! - before rxing looks for finder patterns (its de-duplication compares every candidate with
+//!   every pattern found so far), the rows it will scan are counted for windows that could
+//!   be a pattern; above [`MAX_CENTRE_RUNS`] the pass gives up (a picture tiled with finder
+//!   patterns);
 //! - at most [`MAX_FINDER_PATTERNS`] finder patterns (the largest) are grouped, and at most
-//!   [`MAX_CANDIDATES`] groups are sampled and decoded. A picture tiled with finder patterns
-//!   is thus a clean miss in bounded time instead of a cubic search.
+//!   [`MAX_CANDIDATES`] groups are sampled and decoded.
+//!
+//! A crafted image is thus a clean miss in bounded time instead of a search that once took
+//! minutes and gigabytes (verifier/tests/image_limits.rs holds the crafted cases).
 //!
 //! A frame that fails is tried once more with its contrast stretched (a dim or washed-out
 //! screen leaves too little local contrast for the binariser).
@@ -37,6 +43,12 @@ pub(super) const MAX_FINDER_PATTERNS: usize = 40;
 /// Groups of three finder patterns sampled and decoded at most, the most plausible first.
 pub(super) const MAX_CANDIDATES: usize = 12;
 
+/// Row windows that could be a finder pattern, on the rows rxing scans, above which a pass
+/// gives up. A symbol's three patterns give a few dozen, heavy sensor noise up to about 3300
+/// in a 1280x720 frame, a picture tiled with patterns tens of thousands. rxing's work grows
+/// with the square of this count (each window is compared with every pattern found so far).
+pub(super) const MAX_CENTRE_RUNS: usize = 8000;
+
 /// Decodes the first QR symbol in `luma` (`w * h` bytes, checked by the caller).
 pub(super) fn decode_luma(w: usize, h: usize, luma: &[u8]) -> Result<String, Error> {
     let (work, w, h) = shrink(w, h, luma);
@@ -57,6 +69,9 @@ fn attempt(w: usize, h: usize, luma: &[u8]) -> Option<String> {
     let source = Luma8Source::new_with_slice(luma, w as u32, h as u32).ok()?;
     let bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
     let bits = bitmap.get_black_matrix();
+    if centre_runs(bits) > MAX_CENTRE_RUNS {
+        return None;
+    }
     let mut patterns = FindFinderPatterns(bits, false, 0);
     if patterns.len() > MAX_FINDER_PATTERNS {
         // Larger patterns are less likely to be noise (rxing ranks them the same way).
@@ -78,6 +93,68 @@ fn attempt(w: usize, h: usize, luma: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// Counts, on exactly the rows `FindFinderPatterns(bits, false, 0)` scans, the runs
+/// dark-light-dark-light-dark that pass the row test it applies before locating a pattern
+/// ([`could_be_finder`]). Every pattern rxing records starts from a distinct such window, so
+/// this bounds how many it finds. Stops counting past [`MAX_CENTRE_RUNS`].
+fn centre_runs(bits: &rxing::common::BitMatrix) -> usize {
+    let (w, h) = (bits.getWidth(), bits.getHeight());
+    // rxing's row step without `try_harder`: 3/4 of the image height over 97 modules
+    // (version 20), at least 3.
+    let skip = ((3 * h) / (4 * 97)).max(3);
+    let mut runs: Vec<u32> = Vec::with_capacity(64);
+    let mut count = 0;
+    let mut y = skip - 1;
+    while y < h {
+        // Run lengths of the row, light first (a leading 0 when the row starts dark).
+        runs.clear();
+        let mut dark = false;
+        let mut len = 0u32;
+        for x in 0..w {
+            if bits.get(x, y) != dark {
+                runs.push(len);
+                dark = !dark;
+                len = 0;
+            }
+            len += 1;
+        }
+        runs.push(len);
+        // Dark runs sit at odd indices; a window is centred on one with two runs each side.
+        for c in (3..runs.len().saturating_sub(2)).step_by(2) {
+            if could_be_finder(&runs[c - 2..c + 3]) {
+                count += 1;
+                if count > MAX_CENTRE_RUNS {
+                    return count;
+                }
+            }
+        }
+        y += skip;
+    }
+    count
+}
+
+/// rxing's test of five runs for a 1:1:3:1:1 finder pattern (its fast plausibility check,
+/// then the edge-to-edge module-size check with its tolerances), minus the quiet-zone
+/// condition and with a hair of slack for rounding, so that it passes whatever rxing passes.
+fn could_be_finder(v: &[u32]) -> bool {
+    let centre = v[2];
+    if centre < 3 || centre < 2 * v[0].max(v[4]) || centre < v[1].max(v[3]) {
+        return false;
+    }
+    let bar = f64::from(v[0] + v[2] + v[4]) / 5.0;
+    let space = f64::from(v[1] + v[3]) / 2.0;
+    if bar.max(space) > 4.0 * bar.min(space) + 1e-9 {
+        return false;
+    }
+    let (bar_tolerance, space_tolerance) = (bar * 0.75 + 0.5 + 1e-9, space / 3.0 + 0.5 + 1e-9);
+    [(v[0], 1.0), (v[2], 3.0), (v[4], 1.0)]
+        .iter()
+        .all(|&(run, modules)| (f64::from(run) - modules * bar).abs() <= bar_tolerance)
+        && [v[1], v[3]]
+            .iter()
+            .all(|&run| (f64::from(run) - space).abs() <= space_tolerance)
 }
 
 /// Box-filters `luma` down by the smallest integer factor that brings its long side within
