@@ -29,7 +29,7 @@
 //! (full or delta) with rollback protection, keeps a clock floor, and flags stale trust data
 //! for the [`Policy`] to decide on. See its documentation for an example.
 //!
-//! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
+//! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rxing`).
 //! Signature rule: see [`signature`].
 #![no_std]
 #![forbid(unsafe_code)]

@@ -262,8 +262,8 @@ fn adversarial_images_fail_within_the_cpu_and_memory_bound() {
         assert_eq!(result, Err(Error::NoQrCode), "{}", image.name);
         check_bound(&image.name, "PNG file", peak, cpu, &mut report);
         if write_seeds {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../fuzz/seeds/image_decode");
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/image_decode");
             std::fs::write(dir.join(format!("adversarial-{}.png", image.name)), &png).unwrap();
         }
 
@@ -296,5 +296,8 @@ fn check_bound(name: &str, what: &str, peak: usize, cpu: Duration, report: &mut 
     )
     .unwrap();
     assert!(cpu <= CPU_BOUND, "{name} ({what}): {cpu:?} CPU");
-    assert!(peak <= HEAP_BOUND, "{name} ({what}): peak heap {peak} bytes");
+    assert!(
+        peak <= HEAP_BOUND,
+        "{name} ({what}): peak heap {peak} bytes"
+    );
 }

@@ -47,9 +47,8 @@ fn fake_symbols(side: usize, module: usize) -> Vec<u8> {
             if mx >= 41 || my >= 41 {
                 continue;
             }
-            let in_finder = |ox: usize, oy: usize| {
-                (ox..ox + 7).contains(&mx) && (oy..oy + 7).contains(&my)
-            };
+            let in_finder =
+                |ox: usize, oy: usize| (ox..ox + 7).contains(&mx) && (oy..oy + 7).contains(&my);
             let dark = if in_finder(0, 0) || in_finder(34, 0) || in_finder(0, 34) {
                 let (fx, fy) = (mx % 34 % 7, my % 34 % 7);
                 fx.min(fy).min(6 - fx).min(6 - fy) != 1
