@@ -48,10 +48,11 @@ pub(super) const MAX_FINDER_PATTERNS: usize = 40;
 pub(super) const MAX_CANDIDATES: usize = 12;
 
 /// Row windows that could be a finder pattern, on the rows rxing scans, above which a pass
-/// gives up. A symbol's three patterns give a few dozen, heavy sensor noise up to about 3300
-/// in a 1280x720 frame, a picture tiled with patterns tens of thousands. rxing's work grows
-/// with the square of this count (each window is compared with every pattern found so far).
-pub(super) const MAX_CENTRE_RUNS: usize = 8000;
+/// gives up. A symbol's three patterns give a few dozen, heavy sensor noise (the camera
+/// benchmark's `noise` condition) up to about 3300 in a 1280x720 frame, a picture tiled with
+/// patterns tens of thousands. rxing's work grows with the square of this count (each window
+/// is compared with every pattern found so far).
+pub(super) const MAX_CENTRE_RUNS: usize = 5000;
 
 /// Decodes the first QR symbol in `luma` (`w * h` bytes, checked by the caller).
 pub(super) fn decode_luma(w: usize, h: usize, luma: &[u8]) -> Result<String, Error> {
