@@ -60,10 +60,8 @@ pub(super) fn decode_luma(w: usize, h: usize, luma: &[u8]) -> Result<String, Err
     if let Some(text) = attempt(w, h, &work) {
         return Ok(text);
     }
-    if let Some(stretched) = stretch_contrast(&work) {
-        if let Some(text) = attempt(w, h, &stretched) {
-            return Ok(text);
-        }
+    if let Some(text) = stretch_contrast(&work).and_then(|s| attempt(w, h, &s)) {
+        return Ok(text);
     }
     if let Some(text) = attempt(w, h, &expand_highlights(&work)) {
         return Ok(text);

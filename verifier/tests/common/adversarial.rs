@@ -84,7 +84,7 @@ fn noise(side: usize, binary: bool) -> Vec<u8> {
 fn checkerboard(side: usize, square: usize) -> Vec<u8> {
     (0..side * side)
         .map(|i| {
-            if ((i % side) / square + (i / side) / square) % 2 == 0 {
+            if ((i % side) / square + (i / side) / square).is_multiple_of(2) {
                 0
             } else {
                 255
