@@ -104,7 +104,7 @@ impl PixelFormat {
 
 /// A camera frame or decoded picture: rows top to bottom, pixels left to right, no padding
 /// between rows.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Frame<'a> {
     width: u32,
     height: u32,
@@ -156,6 +156,17 @@ impl<'a> Frame<'a> {
     /// The pixel layout.
     pub fn format(&self) -> PixelFormat {
         self.format
+    }
+}
+
+// Megabytes of pixels are no use in a log line.
+impl core::fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Frame")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
     }
 }
 

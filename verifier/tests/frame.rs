@@ -135,6 +135,24 @@ fn hostile_images_fail_clearly() {
         gray_frame(MAX_IMAGE_SIDE + 1, 1, &[]),
         Err(Error::ImageTooLarge { .. })
     ));
+    // Degenerate shapes: a pixel, a line, one or two pixels wide at the largest side (which
+    // the decoder shrinks to nothing), a side of exactly the maximum.
+    for (w, h) in [
+        (1, 1),
+        (4096, 1),
+        (1, 4096),
+        (4096, 2),
+        (2, 4096),
+        (7, 7),
+        (4096, 16),
+    ] {
+        let pixels = vec![0u8; w * h];
+        assert_eq!(
+            gray_frame(w as u32, h as u32, &pixels),
+            Err(Error::NoQrCode),
+            "{w}x{h}"
+        );
+    }
     // Not an image at all, and an empty file.
     assert!(matches!(
         decode_image(b"hello"),
