@@ -51,6 +51,9 @@
 #define QRSEAL_PIXEL_RGBA8 1
 #endif
 
+// Bytes of [`qrseal_claims::display_hint`]: the longest hint and its NUL.
+#define QRSEAL_DISPLAY_HINT_CAP (QRSEAL_MAX_DISPLAY_HINT_LEN + 1)
+
 // Room for denial reasons in [`qrseal_verdict`]: more than a policy has requirements (one
 // reason each), so that requirements added later still fit.
 #define QRSEAL_MAX_DENIALS 8
@@ -180,6 +183,50 @@ typedef uint32_t qrseal_code;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A token's status colour (the wire value).
+enum qrseal_colour
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Green: no restriction.
+  QRSEAL_COLOUR_GREEN = 0,
+  // Yellow: restricted.
+  QRSEAL_COLOUR_YELLOW = 1,
+  // Red: confined.
+  QRSEAL_COLOUR_RED = 2,
+  // Dark red: strictest confinement.
+  QRSEAL_COLOUR_DARK_RED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qrseal_colour qrseal_colour;
+#else
+typedef uint32_t qrseal_colour;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// The result of a token's latest test.
+enum qrseal_test_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Negative.
+  QRSEAL_TEST_NEGATIVE = 0,
+  // Positive.
+  QRSEAL_TEST_POSITIVE = 1,
+  // Sample taken, result not yet known.
+  QRSEAL_TEST_PENDING = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum qrseal_test_result qrseal_test_result;
+#else
+typedef uint32_t qrseal_test_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Which trust data is stale, if any.
 enum qrseal_stale
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -200,9 +247,6 @@ typedef enum qrseal_stale qrseal_stale;
 typedef uint32_t qrseal_stale;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
-
-// A verified token's claims. Times are Unix seconds.
-typedef struct qrseal_claims qrseal_claims;
 
 // What a checkpoint requires: an opaque handle around [`Policy`]. Made by
 // [`qrseal_policy_new`] (the default policy: green only, stale trust data denied 72 hours
@@ -231,6 +275,32 @@ typedef struct {
   uint64_t next_update_by;
 } qrseal_list_info;
 
+// A verified token's claims. Times are Unix seconds.
+typedef struct {
+  // Keyed hash of the holder's ID number.
+  uint8_t subject[QRSEAL_SUBJECT_LEN];
+  // Status colour.
+  qrseal_colour colour;
+  // When the token was issued.
+  uint64_t issued_at;
+  // When the token stops being valid (exclusive).
+  uint64_t expires_at;
+  // Whether a test is recorded (`test_result` and `test_collected_at` are then set).
+  bool has_test;
+  // The latest test's result.
+  qrseal_test_result test_result;
+  // When the latest test's sample was collected.
+  uint64_t test_collected_at;
+  // Vaccine doses (0: no vaccination recorded).
+  uint8_t doses;
+  // Date of the last dose, in days since 1970-01-01 (0 when `doses` is 0).
+  uint32_t last_dose_days;
+  // Length of `display_hint` in bytes, without the NUL (0: no hint).
+  size_t display_hint_len;
+  // The masked name or ID for the person at the gate: UTF-8, NUL-terminated.
+  uint8_t display_hint[QRSEAL_DISPLAY_HINT_CAP];
+} qrseal_claims;
+
 // The outcome of a verify that succeeded: the claims, the state of the trust data, and the
 // policy's decision with its reasons.
 typedef struct {
@@ -255,6 +325,20 @@ typedef struct {
   // The header of the revocation data the token was checked against.
   qrseal_list_info revocations;
 } qrseal_verdict;
+
+// What a scanner built from a root key holds, for display and for tests.
+typedef struct {
+  // Whether a trust list is installed (`trust_list` is then set).
+  bool has_trust_list;
+  // The header of the trust list held.
+  qrseal_list_info trust_list;
+  // Whether revocation data is loaded (`revocations` is then set).
+  bool has_revocations;
+  // The header of the newest revocation list or delta applied.
+  qrseal_list_info revocations;
+  // How many subjects are revoked.
+  size_t revoked_count;
+} qrseal_scanner_state;
 
 #ifdef __cplusplus
 extern "C" {
@@ -522,6 +606,14 @@ qrseal_code qrseal_scanner_verify_bytes(const qrseal_scanner *scanner,
                                         size_t len,
                                         uint64_t now,
                                         qrseal_verdict *out);
+
+// Writes what the scanner holds into `*out`. Only for a scanner made by
+// [`qrseal_scanner_new_root`]. Thread-safe (reads only).
+//
+// # Safety
+//
+// `scanner` must be NULL (refused) or live; `out` NULL (refused) or writable.
+qrseal_code qrseal_scanner_get_state(const qrseal_scanner *scanner, qrseal_scanner_state *out);
 
 #ifdef __cplusplus
 }  // extern "C"

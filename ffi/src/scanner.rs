@@ -492,3 +492,48 @@ pub unsafe extern "C" fn qrseal_scanner_verify_bytes(
     // SAFETY: the caller's promise above.
     unsafe { verify(scanner, policy, (token, len, false), now, out) }
 }
+
+/// What a scanner built from a root key holds, for display and for tests.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct qrseal_scanner_state {
+    /// Whether a trust list is installed (`trust_list` is then set).
+    pub has_trust_list: bool,
+    /// The header of the trust list held.
+    pub trust_list: qrseal_list_info,
+    /// Whether revocation data is loaded (`revocations` is then set).
+    pub has_revocations: bool,
+    /// The header of the newest revocation list or delta applied.
+    pub revocations: qrseal_list_info,
+    /// How many subjects are revoked.
+    pub revoked_count: usize,
+}
+
+/// Writes what the scanner holds into `*out`. Only for a scanner made by
+/// [`qrseal_scanner_new_root`]. Thread-safe (reads only).
+///
+/// # Safety
+///
+/// `scanner` must be NULL (refused) or live; `out` NULL (refused) or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qrseal_scanner_get_state(
+    scanner: *const qrseal_scanner,
+    out: *mut qrseal_scanner_state,
+) -> qrseal_code {
+    boundary(|| {
+        // SAFETY: the caller's promise above.
+        let s = unsafe { handle(scanner) }?;
+        let Inner::Store(store) = &s.inner else {
+            return Err(Code::InvalidArgument);
+        };
+        let state = qrseal_scanner_state {
+            has_trust_list: store.trust_list().is_some(),
+            trust_list: store.trust_list().map(Into::into).unwrap_or_default(),
+            has_revocations: store.revocations().is_some(),
+            revocations: store.revocations().map(Into::into).unwrap_or_default(),
+            revoked_count: store.revoked_count(),
+        };
+        // SAFETY: the caller's promise above.
+        unsafe { write_out(out, state) }
+    })
+}

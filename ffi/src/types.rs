@@ -6,6 +6,9 @@ use qrseal_verifier::{Decision, TrustData, Verified};
 
 use crate::codes::{QRSEAL_MAX_DISPLAY_HINT_LEN, QRSEAL_SUBJECT_LEN, from_code, qrseal_code};
 
+/// Bytes of [`qrseal_claims::display_hint`]: the longest hint and its NUL.
+pub const QRSEAL_DISPLAY_HINT_CAP: usize = QRSEAL_MAX_DISPLAY_HINT_LEN + 1;
+
 /// Room for denial reasons in [`qrseal_verdict`]: more than a policy has requirements (one
 /// reason each), so that requirements added later still fit.
 pub const QRSEAL_MAX_DENIALS: usize = 8;
@@ -120,12 +123,12 @@ pub struct qrseal_claims {
     /// Length of `display_hint` in bytes, without the NUL (0: no hint).
     pub display_hint_len: usize,
     /// The masked name or ID for the person at the gate: UTF-8, NUL-terminated.
-    pub display_hint: [u8; QRSEAL_MAX_DISPLAY_HINT_LEN + 1],
+    pub display_hint: [u8; QRSEAL_DISPLAY_HINT_CAP],
 }
 
 impl From<&Claims> for qrseal_claims {
     fn from(c: &Claims) -> Self {
-        let mut display_hint = [0u8; QRSEAL_MAX_DISPLAY_HINT_LEN + 1];
+        let mut display_hint = [0u8; QRSEAL_DISPLAY_HINT_CAP];
         let hint = c
             .display_hint
             .as_ref()
