@@ -327,9 +327,7 @@ pub(crate) const fn message(code: Code, language: Language) -> Option<&'static C
             Code::InvalidCharacter => c"The code contains characters a health code never has.",
             Code::InvalidEncoding => c"The code is not validly encoded.",
             Code::Truncated => c"The code is incomplete.",
-            Code::UnsupportedVersion => {
-                c"The code is of a format version this scanner does not read."
-            }
+            Code::UnsupportedVersion => c"The code is of a format version this scanner does not read.",
             Code::UnknownEnumValue => c"The code holds an undefined value.",
             Code::OutOfRange => c"The code holds a value out of range.",
             Code::FieldTooLong => c"A field of the code is too long.",
@@ -348,22 +346,16 @@ pub(crate) const fn message(code: Code, language: Language) -> Option<&'static C
             Code::ClockBehind => c"The scanner's clock has been set back; correct it.",
             Code::ListTruncated => c"A trust or revocation list file is incomplete.",
             Code::ListWrongMagic => c"A file is not the kind of list expected.",
-            Code::ListUnsupportedVersion => {
-                c"A list is of a format version this scanner does not read."
-            }
+            Code::ListUnsupportedVersion => c"A list is of a format version this scanner does not read.",
             Code::ListInvalid => c"A trust or revocation list breaks a rule of its format.",
             Code::ListTrailingBytes => c"A list has extra data after its signature.",
-            Code::WrongRoot => {
-                c"The trust list is signed by a root key this scanner does not trust."
-            }
+            Code::WrongRoot => c"The trust list is signed by a root key this scanner does not trust.",
             Code::ForgedList => c"A list's signature is not valid: it is forged or damaged.",
             Code::Rollback => c"A list is older than the one already loaded.",
             Code::BackdatedList => c"A list is dated earlier than the one already loaded.",
             Code::DeltaGap => c"A revocation update is missing; load the updates in order.",
             Code::DeltaOutOfOrder => c"A revocation update is out of order or already applied.",
-            Code::UnknownListSigner => {
-                c"A revocation list is signed by a key not trusted to sign it."
-            }
+            Code::UnknownListSigner => c"A revocation list is signed by a key not trusted to sign it.",
             Code::InvalidCheckpoint => c"The scanner's saved checkpoint is damaged.",
             Code::InvalidKey => c"A public key is not acceptable.",
             Code::Colour => c"The code's colour is not accepted here.",
@@ -372,9 +364,7 @@ pub(crate) const fn message(code: Code, language: Language) -> Option<&'static C
             Code::TestTooOld => c"The latest negative test is too old.",
             Code::TooFewDoses => c"Fewer vaccine doses than required.",
             Code::StaleTrustData => c"The scanner's trust data is out of date; update it.",
-            Code::NoRevocationData => {
-                c"No revocation list is loaded, and this checkpoint requires one."
-            }
+            Code::NoRevocationData => c"No revocation list is loaded, and this checkpoint requires one.",
             Code::ImageTooLarge => c"The image is too large.",
             Code::ImageUnreadable => c"The image could not be read.",
             Code::NoQrCode => c"No readable QR code was found; scan again.",

@@ -2,7 +2,58 @@
 //! `frame` feature (the verifier's `image` feature).
 
 use qrseal_verifier::Code;
-use qrseal_verifier::frame::{Frame, PixelFormat, decode_frame};
+
+// lane-decoder's API (`qrseal_verifier::frame::{Frame, PixelFormat, decode_frame}`). Until
+// it is merged, `current` gives the same names over this branch's
+// `frame::decode_frame(width, height, luma)`. At the merge: delete `mod current` and
+// import `use qrseal_verifier::frame::{Frame, PixelFormat, decode_frame};` instead.
+use current::{Frame, PixelFormat, decode_frame};
+
+mod current {
+    use qrseal_verifier::Error;
+
+    #[derive(Clone, Copy)]
+    pub(super) enum PixelFormat {
+        Gray8,
+        Rgba8,
+    }
+
+    pub(super) struct Frame<'a> {
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        pixels: &'a [u8],
+    }
+
+    impl<'a> Frame<'a> {
+        pub(super) fn new(
+            width: u32,
+            height: u32,
+            format: PixelFormat,
+            pixels: &'a [u8],
+        ) -> Result<Frame<'a>, Error> {
+            Ok(Frame {
+                width,
+                height,
+                format,
+                pixels,
+            })
+        }
+    }
+
+    pub(super) fn decode_frame(frame: &Frame<'_>) -> Result<alloc_string::String, Error> {
+        match frame.format {
+            PixelFormat::Gray8 => {
+                qrseal_verifier::frame::decode_frame(frame.width, frame.height, frame.pixels)
+            }
+            PixelFormat::Rgba8 => Err(Error::ImageUnreadable(
+                "RGBA frames need lane-decoder's frame API",
+            )),
+        }
+    }
+
+    use std::string as alloc_string;
+}
 
 use crate::codes::qrseal_code;
 use crate::{boundary, input};

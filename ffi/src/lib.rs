@@ -51,6 +51,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use qrseal_verifier::{Code, Error, Language};
 
+// Generated (tests/generated.rs); left as the generator writes it.
+#[rustfmt::skip]
 mod codes;
 #[cfg(feature = "frame")]
 mod frame;
