@@ -6,7 +6,8 @@
 #   scripts/ffi.sh install PREFIX [TARGET]
 #                                         build (release) and install into PREFIX:
 #                                         include/qrseal.h, lib/libqrseal.a, lib/libqrseal.so.1
-#                                         (+ libqrseal.so), lib/pkgconfig/qrseal.pc
+#                                         (+ libqrseal.so), lib/pkgconfig/qrseal.pc;
+#                                         FFI_FEATURES=frame adds qrseal_decode_frame
 #   scripts/ffi.sh test                   everything CI runs: header check; the C tests plain,
 #                                         under ASan+UBSan and under valgrind; the example;
 #                                         the C tests for aarch64 and armv7 under qemu-user with
@@ -84,6 +85,7 @@ check_header() {
 # build [TARGET]: the release libraries; prints their directory.
 build() {
   local args=(build --release --locked -p qrseal-ffi --target-dir "$FFI_TARGET_DIR")
+  [[ -z ${FFI_FEATURES:-} ]] || args+=(--features "$FFI_FEATURES")
   local dir=$FFI_TARGET_DIR/release
   if [[ -n ${1:-} ]]; then
     args+=(--target "$1")
@@ -114,7 +116,7 @@ libdir=\${prefix}/lib
 Name: qrseal
 Description: Offline verification of qrseal health-status QR tokens
 Version: $version
-Cflags: -I\${includedir}
+Cflags: -I\${includedir}$([[ ${FFI_FEATURES:-} != *frame* ]] || echo " -DQRSEAL_FEATURE_FRAME")
 Libs: -L\${libdir} -lqrseal
 Libs.private: $NATIVE_LIBS
 PC
@@ -237,5 +239,5 @@ case ${1:-} in
     install_prefix "$prefix" "${3:-}" ;;
   test) run_tests ;;
   sizes) ensure_tools; sizes ;;
-  *) sed -n '2,19p' "$0"; exit 2 ;;
+  *) sed -n "2,20p" "$0"; exit 2 ;;
 esac
