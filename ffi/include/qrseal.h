@@ -565,7 +565,7 @@ qrseal_code qrseal_scanner_checkpoint(const qrseal_scanner *scanner,
                                       size_t buf_len,
                                       size_t *out_len);
 
-// The length of a checkpoint, as [`QRSEAL_CHECKPOINT_LEN`] in the header the program was
+// The length of a checkpoint, as [`crate::QRSEAL_CHECKPOINT_LEN`] in the header the program was
 // built with: compare the two if the header may be older than the library. Thread-safe.
 size_t qrseal_checkpoint_len(void);
 

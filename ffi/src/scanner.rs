@@ -388,7 +388,7 @@ pub unsafe extern "C" fn qrseal_scanner_checkpoint(
     })
 }
 
-/// The length of a checkpoint, as [`QRSEAL_CHECKPOINT_LEN`] in the header the program was
+/// The length of a checkpoint, as [`crate::QRSEAL_CHECKPOINT_LEN`] in the header the program was
 /// built with: compare the two if the header may be older than the library. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn qrseal_checkpoint_len() -> usize {
