@@ -238,3 +238,19 @@ unsafe fn write_out<T>(out: *mut T, value: T) -> Outcome {
     unsafe { out.write(value) };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic inside an entry point's body becomes `QRSEAL_INTERNAL` (or NULL, or nothing)
+    /// instead of unwinding into C.
+    #[test]
+    fn panics_stop_at_the_boundary() {
+        assert_eq!(boundary(|| panic!("a bug")), qrseal_code::QRSEAL_INTERNAL);
+        assert!(boundary_ptr(|| panic!("a bug")).is_null());
+        boundary_void(|| panic!("a bug"));
+        assert_eq!(boundary(|| Err(Code::Expired)), qrseal_code::QRSEAL_EXPIRED);
+        assert_eq!(boundary(|| Ok(())), qrseal_code::QRSEAL_OK);
+    }
+}
