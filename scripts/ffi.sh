@@ -204,6 +204,31 @@ PY
   cat "$dir/out.txt"
   printf '%s\n' "ADMIT green 张*明 ****1234" "REJECT bad_signature The code's signature is not valid: it is forged or damaged." \
     "DENY yellow colour" | diff -u - "$dir/out.txt"
+  example_run_root
+}
+
+# The same example pinning a root key: a trust list and a revocation list made by the
+# qrseal command, one holder admitted and one revoked.
+example_run_root() {
+  local dir=$WORK/example-root qrseal=$PWD/target/debug/qrseal
+  cargo build -q -p qrseal-cli
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    "$qrseal" keygen --dir keys >/dev/null
+    "$qrseal" root-keygen --dir root >/dev/null
+    "$qrseal" trust-list --root root --add-issuer keys --out trust.qstl >/dev/null
+    echo 11010119900307888X >kept.txt
+    echo 110101199003071234 >revoked.txt
+    "$qrseal" issue --keys keys --id-file kept.txt --colour green >scans.txt
+    "$qrseal" issue --keys keys --id-file revoked.txt --colour green >>scans.txt
+    "$qrseal" revoke --keys keys --revocations rev --id-file revoked.txt >/dev/null
+    "$qrseal" publish-revocations --keys keys --revocations rev >/dev/null
+    LD_LIBRARY_PATH=$WORK/host/lib "$WORK/c-scanner" --root root/root.pub trust.qstl \
+      rev/full.qsrl <scans.txt >out.txt
+  )
+  cat "$dir/out.txt"
+  printf '%s\n' "ADMIT green " "REJECT revoked The code has been revoked." | diff -u - "$dir/out.txt"
 }
 
 sizes() {
