@@ -143,8 +143,12 @@ impl Service {
             .strip_prefix("qrseal-service listening on ")
             .unwrap_or_else(|| panic!("service did not start: {line:?}"))
             .to_owned();
+        // A fresh connection per request: the service may close a connection after an
+        // error answer without reading the body, and a pooled one would then fail.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build()
             .into();
         Service {
