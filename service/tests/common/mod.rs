@@ -129,10 +129,12 @@ impl Service {
             .arg(&env.keys)
             .arg("--admin-token-file")
             .arg(&env.admin_file)
-            .args(["--publish-interval", "200ms"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if !extra.contains(&"--publish-interval") {
+            command.args(["--publish-interval", "200ms"]);
+        }
         let mut child = command.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
