@@ -104,8 +104,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// The route templates, as metric labels.
-const ROUTES: &[&str] = &[
+/// The route templates (metric labels, and the paths of service/openapi.json).
+pub const ROUTES: &[&str] = &[
     "/v1/holders",
     "/v1/holders/{subject}",
     "/v1/holders/{subject}/status",
