@@ -2,7 +2,8 @@
 # The issuer service's test suite on both databases: first SQLite (a file per test), then a
 # throwaway PostgreSQL cluster on 127.0.0.1 that this script creates, and always stops and
 # deletes, even when a test fails. Installs Debian's postgresql package when missing (as
-# root). Extra arguments go to `cargo test` (e.g. a test name).
+# root). Then the short surge (scripts/surge.sh --ci): shedding happens, nothing else fails.
+# Extra arguments go to `cargo test` (e.g. a test name) and skip the surge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,3 +41,8 @@ as_pg "$PGBIN/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w \
 echo "== service tests on PostgreSQL (127.0.0.1:$port)"
 QRSEAL_TEST_POSTGRES_URL="postgres://qrseal@127.0.0.1:$port/postgres" \
     cargo test -p qrseal-service --all-features "$@"
+
+if [ $# -eq 0 ]; then
+    echo "== short surge (asserts behaviour, not speed)"
+    scripts/surge.sh --ci
+fi

@@ -64,16 +64,20 @@ pub struct AppState {
     pub admission: Admission,
     /// Per-holder token request limit.
     pub limiter: DefaultKeyedRateLimiter<[u8; SUBJECT_LEN]>,
+    /// Stores refreshed tokens in batches.
+    pub tokens: store::TokenWriter,
 }
 
 impl AppState {
-    /// The state for `config`, with the given issuer, pool and admin token.
+    /// The state for `config`, with the given issuer, pool and admin token. Starts the
+    /// token writer task: call inside a Tokio runtime.
     pub fn new(config: Config, pool: AnyPool, issuer: Issuer, admin_token: &str) -> AppState {
         let per_minute = NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         AppState {
             admission: Admission::new(config.max_in_flight, config.shed_retry_after),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             admin_hash: Sha256::digest(admin_token.as_bytes()).into(),
+            tokens: store::TokenWriter::spawn(pool.clone()),
             metrics: Metrics::default(),
             config,
             pool,
@@ -490,7 +494,7 @@ async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result
             let issued = state.issuer.issue(&status, at).map_err(|e| ApiError::issue(&e))?;
             state.metrics.tokens_signed.inc();
             let stored = stored_token(&issued, row.status_version);
-            timed(&state, store::store_token(&state.pool, &row.subject, &stored)).await?;
+            state.tokens.store(row.subject, stored.clone());
             stored
         }
     };

@@ -295,7 +295,7 @@ pub async fn set_status<E>(
 /// Stores a token signed for `subject`'s status version `token.status_version`, unless the
 /// status changed meanwhile (then the newer state wins and nothing is written).
 pub async fn store_token(
-    pool: &AnyPool,
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     subject: &str,
     token: &StoredToken,
 ) -> Result<(), sqlx::Error> {
@@ -311,7 +311,7 @@ pub async fn store_token(
     .bind(token.expires_at)
     .bind(token.refresh_at)
     .bind(token.status_version)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -342,4 +342,50 @@ pub async fn delta(pool: &AnyPool, sequence: i64) -> Result<Option<String>, sqlx
 /// Whether the database answers.
 pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").fetch_one(pool).await.map(|_| ())
+}
+
+/// Stores refreshed tokens in batches, one transaction (one fsync on SQLite) per batch.
+///
+/// A stored token is a cache: losing one costs one signature at the holder's next request,
+/// so the token route hands its write over and answers at once, and a full queue drops the
+/// write rather than slowing the answer. Statuses and enrolments, whose acknowledgement
+/// promises durability, are never written this way.
+#[derive(Debug, Clone)]
+pub struct TokenWriter {
+    queue: tokio::sync::mpsc::Sender<(String, StoredToken)>,
+}
+
+/// Most token writes waiting for the batch writer; more are dropped.
+const TOKEN_QUEUE: usize = 65_536;
+/// Most token writes in one transaction.
+const TOKEN_BATCH: usize = 1_024;
+
+impl TokenWriter {
+    /// Starts the writer task on `pool`.
+    pub fn spawn(pool: AnyPool) -> TokenWriter {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<(String, StoredToken)>(TOKEN_QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(TOKEN_BATCH);
+            while rx.recv_many(&mut batch, TOKEN_BATCH).await > 0 {
+                if let Err(e) = store_tokens(&pool, &batch).await {
+                    eprintln!("qrseal-service: storing {} refreshed tokens failed: {e}", batch.len());
+                }
+                batch.clear();
+            }
+        });
+        TokenWriter { queue }
+    }
+
+    /// Queues a token to store; false if the queue is full (the write is dropped).
+    pub fn store(&self, subject: String, token: StoredToken) -> bool {
+        self.queue.try_send((subject, token)).is_ok()
+    }
+}
+
+async fn store_tokens(pool: &AnyPool, batch: &[(String, StoredToken)]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (subject, token) in batch {
+        store_token(&mut *tx, subject, token).await?;
+    }
+    tx.commit().await
 }

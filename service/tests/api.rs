@@ -344,3 +344,29 @@ fn trust_list_is_served_with_etag_and_metrics_are_prometheus_text() {
     // Secrets are never in metrics.
     assert!(!text.contains(ADMIN));
 }
+
+#[test]
+fn a_token_due_for_refresh_is_signed_again_then_served_stored() {
+    let env = Env::new();
+    let service = env.start(&["--ttl", "4s", "--spread", "1s", "--holder-rate", "100000"]);
+    let (subject, credential) = service.enrol("110101199003078890");
+    assert_eq!(service.set_status(&subject, &GREEN_STATUS).status, 200);
+    let first = service.token(&credential).json();
+    let refresh_at = Timestamp::parse_rfc3339(first["refresh_at"].as_str().unwrap()).unwrap();
+    wait_for(|| (now() > refresh_at).then_some(()));
+    let second = service.token(&credential).json();
+    assert_ne!(second["qr"], first["qr"], "a token past its refresh time is signed again");
+    env.verifier().verify(second["qr"].as_str().unwrap(), now()).unwrap();
+    // The new token is stored (in the background, batched; until then a request may sign
+    // once more): then requests get it unsigned.
+    let stored = wait_for(|| {
+        let t = service.token(&credential).json();
+        let u = service.token(&credential).json();
+        (t["qr"] == u["qr"]).then_some(u)
+    });
+    let signed = service.metric("qrseal_tokens_signed_total");
+    for _ in 0..3 {
+        assert_eq!(service.token(&credential).json()["qr"], stored["qr"]);
+    }
+    assert_eq!(service.metric("qrseal_tokens_signed_total"), signed);
+}
