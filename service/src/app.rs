@@ -389,15 +389,16 @@ async fn set_status(
                 .old_colour
                 .and_then(|c| usize::try_from(c).ok())
                 .and_then(|c| Colour::ALL.get(c).copied());
-            // A worse colour revokes every token issued so far, the ones signed this very
-            // second included: the revocation covers tokens issued before the next second,
-            // and tokens from now on are issued no earlier than that.
-            let worse = old.is_some_and(|o| colour > o);
-            let not_before = if worse {
-                change.issue_not_before.max(now).saturating_add(1)
-            } else {
-                change.issue_not_before
-            };
+            let at = |secs: i64| Timestamp::from_unix(u64::try_from(secs).unwrap_or(0));
+            let effect = qrseal_issuer::revocation::on_status_change(
+                subject,
+                old,
+                colour,
+                at(change.issue_not_before),
+                at(now),
+            );
+            let secs = |t: Timestamp| i64::try_from(t.unix()).unwrap_or(i64::MAX);
+            let not_before = secs(effect.issue_not_before);
             let display_hint = change
                 .display_hint
                 .as_deref()
@@ -411,10 +412,12 @@ async fn set_status(
                 vaccination,
                 display_hint,
             };
-            let at = Timestamp::from_unix(u64::try_from(not_before.max(now)).unwrap_or(0));
-            let token = issuer.issue(&status, at).map_err(|e| ApiError::issue(&e))?;
+            let token = issuer
+                .issue(&status, at(not_before.max(now)))
+                .map_err(|e| ApiError::issue(&e))?;
             state.metrics.tokens_signed.inc();
-            Ok((not_before, worse.then_some(not_before), stored_token(&token, change.status_version)))
+            let revoke_before = effect.revocation.map(|r| secs(r.issued_before));
+            Ok((not_before, revoke_before, stored_token(&token, change.status_version)))
         }),
     )
     .await?;
