@@ -1,6 +1,7 @@
 //! Fills a database with holders for the surge benchmark (scripts/surge.sh): holder `i`
 //! has the credential `bench` + `i` in 38 digits, colour green; even holders get a fresh
-//! stored token, odd ones none, so that half of the requests need a signature. With
+//! stored token, odd ones none, so that half of the requests need a signature. A key set is
+//! made in KEYDIR when it has none. With
 //! `--restale`, odd holders' stored tokens are marked due again instead (between runs).
 //!
 //! `cargo run --release -p qrseal-service --example seed -- DATABASE_URL KEYDIR COUNT [--restale]`
@@ -29,7 +30,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let count: u64 = count.parse()?;
-    let (key, secret) = qrseal_issuer::keyfile::load(std::path::Path::new(keys))?;
+    let keys = std::path::Path::new(keys);
+    if !keys.join("issuer.key").exists() {
+        qrseal_issuer::keyfile::save_new(
+            keys,
+            &qrseal_issuer::IssuerKey::generate()?,
+            &qrseal_issuer::SubjectSecret::generate()?,
+        )?;
+    }
+    let (key, secret) = qrseal_issuer::keyfile::load(keys)?;
     let issuer = Issuer::new(key, secret);
     let now = Timestamp::from_unix(qrseal_service::app::unix_now());
     let chunk = 10_000u64;
