@@ -265,7 +265,10 @@ pub fn on_status_change(
 
 fn severity(c: Colour) -> usize {
     // Colour::ALL is in order of strictness.
-    Colour::ALL.iter().position(|x| *x == c).unwrap_or(Colour::ALL.len())
+    Colour::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(Colour::ALL.len())
 }
 
 #[cfg(test)]
@@ -292,7 +295,13 @@ mod status_change_tests {
         assert_eq!(c.issue_not_before, t(101));
         // Twice within one second: the second revocation also covers tokens issued for the
         // first change (at 101), and strictly later than the first.
-        let c2 = on_status_change(s, Some(Colour::Yellow), Colour::Red, c.issue_not_before, t(100));
+        let c2 = on_status_change(
+            s,
+            Some(Colour::Yellow),
+            Colour::Red,
+            c.issue_not_before,
+            t(100),
+        );
         assert_eq!(c2.revocation.unwrap().issued_before, t(102));
         assert_eq!(c2.issue_not_before, t(102));
         // A clock set back keeps the floor: never earlier than before.

@@ -48,7 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let subjects: Vec<_> = (start..end)
             .map(|i| issuer.subject(&format!("B{i:017}")))
             .collect::<Result<_, _>>()?;
-        let statuses: Vec<Status> = subjects.iter().map(|s| Status::new(*s, Colour::Green)).collect();
+        let statuses: Vec<Status> = subjects
+            .iter()
+            .map(|s| Status::new(*s, Colour::Green))
+            .collect();
         let tokens = issuer.issue_batch(&statuses, now);
         let mut tx = pool.begin().await?;
         for (i, (subject, token)) in (start..end).zip(subjects.iter().zip(tokens)) {

@@ -19,9 +19,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use qrseal_core::Vaccination;
 use qrseal_core::wire::SUBJECT_LEN;
 use qrseal_core::{Colour, Date, DisplayHint, SubjectId, TestRecord, TestResult, Timestamp};
-use qrseal_core::Vaccination;
 use qrseal_issuer::{Issuer, Status};
 use qrseal_verifier::Code;
 use serde::Deserialize;
@@ -72,7 +72,8 @@ impl AppState {
     /// The state for `config`, with the given issuer, pool and admin token. Starts the
     /// token writer task: call inside a Tokio runtime.
     pub fn new(config: Config, pool: AnyPool, issuer: Issuer, admin_token: &str) -> AppState {
-        let per_minute = NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         AppState {
             admission: Admission::new(config.max_in_flight, config.shed_retry_after),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
@@ -104,7 +105,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::service(ServiceCode::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(limit_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), admission::admit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admission::admit,
+        ))
         .with_state(state)
 }
 
@@ -168,10 +172,16 @@ fn now_i64() -> i64 {
     i64::try_from(unix_now()).unwrap_or(i64::MAX)
 }
 
-async fn timed<T>(state: &AppState, f: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, ApiError> {
+async fn timed<T>(
+    state: &AppState,
+    f: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, ApiError> {
     let started = Instant::now();
     let out = f.await;
-    state.metrics.db_time.observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .db_time
+        .observe(started.elapsed().as_secs_f64());
     out.map_err(|e| ApiError::storage(&e))
 }
 
@@ -205,7 +215,9 @@ fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
     }
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::service(ServiceCode::TooLarge)
@@ -218,9 +230,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection
 
 fn path_subject(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     let Path(s) = path.map_err(|_| ApiError::service(ServiceCode::BadRequest))?;
-    subject::parse(&s)
-        .map(|b| hex(&b))
-        .ok_or_else(|| ApiError::service_detail(ServiceCode::BadRequest, "The subject is 24 hex digits."))
+    subject::parse(&s).map(|b| hex(&b)).ok_or_else(|| {
+        ApiError::service_detail(ServiceCode::BadRequest, "The subject is 24 hex digits.")
+    })
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -249,7 +261,10 @@ async fn enrol(
 ) -> Result<Response, ApiError> {
     require_admin(&state, &headers)?;
     let request: EnrolRequest = parse_json(body)?;
-    let subject = state.issuer.subject(&request.id_number).map_err(|e| ApiError::issue(&e))?;
+    let subject = state
+        .issuer
+        .subject(&request.id_number)
+        .map_err(|e| ApiError::issue(&e))?;
     let hint = request
         .display_hint
         .as_deref()
@@ -258,7 +273,11 @@ async fn enrol(
         .map_err(|e| ApiError::issue(&e))?;
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|_| {
-        ApiError::shared(Code::Internal, StatusCode::SERVICE_UNAVAILABLE, "no randomness")
+        ApiError::shared(
+            Code::Internal,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no randomness",
+        )
     })?;
     let credential = URL_SAFE_NO_PAD.encode(secret);
     let subject_hex = hex(&subject.0);
@@ -325,10 +344,17 @@ struct StatusRequest {
     vaccination: Option<VaccinationJson>,
 }
 
-const TEST_RESULTS: [TestResult; 3] = [TestResult::Negative, TestResult::Positive, TestResult::Pending];
+const TEST_RESULTS: [TestResult; 3] = [
+    TestResult::Negative,
+    TestResult::Positive,
+    TestResult::Pending,
+];
 
 fn colour_index(c: Colour) -> i64 {
-    Colour::ALL.iter().position(|x| *x == c).map_or(0, |i| i as i64)
+    Colour::ALL
+        .iter()
+        .position(|x| *x == c)
+        .map_or(0, |i| i as i64)
 }
 
 fn stored_token(token: &qrseal_issuer::IssuedToken, status_version: i64) -> StoredToken {
@@ -374,12 +400,17 @@ async fn set_status(
     let new = NewStatus {
         colour: colour_index(colour),
         test: test.map(|t| {
-            let r = TEST_RESULTS.iter().position(|x| *x == t.result).map_or(0, |i| i as i64);
+            let r = TEST_RESULTS
+                .iter()
+                .position(|x| *x == t.result)
+                .map_or(0, |i| i as i64);
             (r, i64::try_from(t.collected_at.unix()).unwrap_or(i64::MAX))
         }),
         vaccination: vaccination.map(|v| (i64::from(v.doses), v.last_dose.to_string())),
     };
-    let subject = SubjectId(subject::parse(&subject_hex).ok_or_else(|| ApiError::service(ServiceCode::BadRequest))?);
+    let subject = SubjectId(
+        subject::parse(&subject_hex).ok_or_else(|| ApiError::service(ServiceCode::BadRequest))?,
+    );
     let now = now_i64();
     let issuer = &state.issuer;
     let outcome = timed(
@@ -417,11 +448,16 @@ async fn set_status(
                 .map_err(|e| ApiError::issue(&e))?;
             state.metrics.tokens_signed.inc();
             let revoke_before = effect.revocation.map(|r| secs(r.issued_before));
-            Ok((not_before, revoke_before, stored_token(&token, change.status_version)))
+            Ok((
+                not_before,
+                revoke_before,
+                stored_token(&token, change.status_version),
+            ))
         }),
     )
     .await?;
-    let (change, revoked) = outcome.ok_or_else(|| ApiError::service(ServiceCode::UnknownSubject))??;
+    let (change, revoked) =
+        outcome.ok_or_else(|| ApiError::service(ServiceCode::UnknownSubject))??;
     Ok(no_store(
         axum::Json(json!({
             "subject": subject_hex,
@@ -433,8 +469,12 @@ async fn set_status(
     ))
 }
 
-async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let credential = bearer(&headers).ok_or_else(|| ApiError::service(ServiceCode::Unauthorized))?;
+async fn token(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let credential =
+        bearer(&headers).ok_or_else(|| ApiError::service(ServiceCode::Unauthorized))?;
     let presented = hash_hex(credential);
     let row = timed(&state, store::holder_by_credential(&state.pool, &presented))
         .await?
@@ -444,7 +484,8 @@ async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result
     if !bool::from(row.credential_hash.as_bytes().ct_eq(presented.as_bytes())) {
         return Err(ApiError::service(ServiceCode::Unauthorized));
     }
-    let subject_bytes = subject::parse(&row.subject).ok_or_else(|| ApiError::service(ServiceCode::StorageUnavailable))?;
+    let subject_bytes = subject::parse(&row.subject)
+        .ok_or_else(|| ApiError::service(ServiceCode::StorageUnavailable))?;
     if let Err(not_until) = state.limiter.check_key(&subject_bytes) {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         return Err(ApiError::service(ServiceCode::RateLimited).retry_after(wait.as_secs() + 1));
@@ -493,8 +534,12 @@ async fn token(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result
                 vaccination,
                 display_hint,
             };
-            let at = Timestamp::from_unix(u64::try_from(now.max(row.issue_not_before)).unwrap_or(0));
-            let issued = state.issuer.issue(&status, at).map_err(|e| ApiError::issue(&e))?;
+            let at =
+                Timestamp::from_unix(u64::try_from(now.max(row.issue_not_before)).unwrap_or(0));
+            let issued = state
+                .issuer
+                .issue(&status, at)
+                .map_err(|e| ApiError::issue(&e))?;
             state.metrics.tokens_signed.inc();
             let stored = stored_token(&issued, row.status_version);
             state.tokens.store(row.subject, stored.clone());
@@ -531,14 +576,20 @@ fn list_response(headers: &HeaderMap, bytes: Vec<u8>, cache_control: &'static st
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     response
 }
 
 /// Largest trust list served (a list of every key a country could need is far smaller).
 const MAX_TRUST_LIST_BYTES: u64 = 1 << 20;
 
-async fn trust_list(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn trust_list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let path = state
         .config
         .trust_list
@@ -556,7 +607,10 @@ async fn trust_list(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
     Ok(list_response(&headers, bytes, "public, max-age=300"))
 }
 
-async fn revocations_full(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn revocations_full(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let (_, text) = timed(&state, store::latest_full_list(&state.pool))
         .await?
         .ok_or_else(|| ApiError::service(ServiceCode::NotPublished))?;
@@ -573,11 +627,12 @@ async fn revocations_delta(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(s) = path.map_err(|_| ApiError::service(ServiceCode::BadRequest))?;
-    let sequence: i64 = s
-        .parse()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| ApiError::service_detail(ServiceCode::BadRequest, "The sequence is a positive integer."))?;
+    let sequence: i64 = s.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        ApiError::service_detail(
+            ServiceCode::BadRequest,
+            "The sequence is a positive integer.",
+        )
+    })?;
     let text = timed(&state, store::delta(&state.pool, sequence))
         .await?
         .ok_or_else(|| ApiError::service(ServiceCode::NotPublished))?;
@@ -585,7 +640,11 @@ async fn revocations_delta(
         .decode(text)
         .map_err(|_| ApiError::service(ServiceCode::StorageUnavailable))?;
     // A delta never changes once published.
-    Ok(list_response(&headers, bytes, "public, max-age=31536000, immutable"))
+    Ok(list_response(
+        &headers,
+        bytes,
+        "public, max-age=31536000, immutable",
+    ))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
@@ -595,7 +654,10 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiErro
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.encode(),
     )
         .into_response()

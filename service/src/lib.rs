@@ -58,12 +58,14 @@ pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 /// Starts the service and runs it until SIGINT or SIGTERM. Prints
 /// `qrseal-service listening on ADDR` on standard output once it accepts connections.
 pub async fn run(config: Config) -> Result<(), StartError> {
-    let (key, subject_secret) = qrseal_issuer::keyfile::load(&config.keys).map_err(StartError::Keys)?;
+    let (key, subject_secret) =
+        qrseal_issuer::keyfile::load(&config.keys).map_err(StartError::Keys)?;
     let issuer = Issuer::new(key, subject_secret)
         .with_ttl(TtlPolicy::new(config.ttl, config.spread))
         .map_err(StartError::Ttl)?;
-    let admin_token = std::fs::read_to_string(&config.admin_token_file)
-        .map_err(|e| StartError::AdminToken(format!("{}: {e}", config.admin_token_file.display())))?;
+    let admin_token = std::fs::read_to_string(&config.admin_token_file).map_err(|e| {
+        StartError::AdminToken(format!("{}: {e}", config.admin_token_file.display()))
+    })?;
     let admin_token = admin_token.trim();
     if admin_token.len() < MIN_ADMIN_TOKEN_LEN {
         return Err(StartError::AdminToken(format!(
@@ -92,7 +94,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
 async fn publish_loop(state: Arc<app::AppState>) {
     let publisher = RevocationPublisher::new(state.issuer.key());
-    let mut interval = tokio::time::interval(state.config.publish_interval.max(Duration::from_millis(100)));
+    let mut interval = tokio::time::interval(
+        state
+            .config
+            .publish_interval
+            .max(Duration::from_millis(100)),
+    );
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
@@ -123,13 +130,14 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

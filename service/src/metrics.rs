@@ -75,13 +75,21 @@ impl Default for Metrics {
             "Requests shed by admission control (503 without handling)",
             shed.clone(),
         );
-        registry.register("qrseal_in_flight", "Requests being handled", in_flight.clone());
+        registry.register(
+            "qrseal_in_flight",
+            "Requests being handled",
+            in_flight.clone(),
+        );
         registry.register(
             "qrseal_request_duration_seconds",
             "Latency of handled requests, by route",
             latency.clone(),
         );
-        registry.register("qrseal_tokens_signed", "Tokens signed", tokens_signed.clone());
+        registry.register(
+            "qrseal_tokens_signed",
+            "Tokens signed",
+            tokens_signed.clone(),
+        );
         registry.register(
             "qrseal_tokens_served_stored",
             "Tokens served as stored, without signing",

@@ -49,11 +49,12 @@ pub async fn publish_once(
         .await?
         .try_get("sequence")?;
     let base: Option<Vec<u8>> = if sequence > 0 {
-        let text: String = sqlx::query("SELECT full_list FROM revocation_lists WHERE sequence = $1")
-            .bind(sequence)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("full_list")?;
+        let text: String =
+            sqlx::query("SELECT full_list FROM revocation_lists WHERE sequence = $1")
+                .bind(sequence)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("full_list")?;
         Some(
             STANDARD
                 .decode(text)

@@ -368,7 +368,10 @@ impl TokenWriter {
             let mut batch = Vec::with_capacity(TOKEN_BATCH);
             while rx.recv_many(&mut batch, TOKEN_BATCH).await > 0 {
                 if let Err(e) = store_tokens(&pool, &batch).await {
-                    eprintln!("qrseal-service: storing {} refreshed tokens failed: {e}", batch.len());
+                    eprintln!(
+                        "qrseal-service: storing {} refreshed tokens failed: {e}",
+                        batch.len()
+                    );
                 }
                 batch.clear();
             }

@@ -21,7 +21,10 @@ fn over_the_bound_requests_are_shed_with_retry_after_and_nothing_fails() {
     let mut credentials = Vec::new();
     for i in 0..8 {
         let (subject, credential) = service.enrol(&format!("31000000000{i}"));
-        assert_eq!(service.set_status(&subject, r#"{"colour":"green"}"#).status, 200);
+        assert_eq!(
+            service.set_status(&subject, r#"{"colour":"green"}"#).status,
+            200
+        );
         credentials.push(credential);
     }
     let credentials = Arc::new(credentials);
@@ -59,7 +62,10 @@ fn over_the_bound_requests_are_shed_with_retry_after_and_nothing_fails() {
     }
     assert!(served > 0);
     assert!(!shed.is_empty(), "nothing was shed");
-    assert_eq!(service.metric("qrseal_shed_requests_total"), shed.len() as f64);
+    assert_eq!(
+        service.metric("qrseal_shed_requests_total"),
+        shed.len() as f64
+    );
     // Health and metrics are never shed: they answered throughout.
     assert_eq!(service.get("/healthz").status, 200);
 }

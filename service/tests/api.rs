@@ -41,14 +41,26 @@ fn enrol_set_status_and_fetch_a_verified_token() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("cache-control"), Some("no-store"));
     let j = r.json();
-    let verified = env.verifier().verify(j["qr"].as_str().unwrap(), now()).unwrap();
+    let verified = env
+        .verifier()
+        .verify(j["qr"].as_str().unwrap(), now())
+        .unwrap();
     assert_eq!(verified.claims.colour, Colour::Green);
     assert_eq!(verified.claims.subject.to_string(), subject);
     assert_eq!(verified.claims.vaccination.unwrap().doses, 2);
-    let by_url = env.verifier().verify(j["url"].as_str().unwrap(), now()).unwrap();
+    let by_url = env
+        .verifier()
+        .verify(j["url"].as_str().unwrap(), now())
+        .unwrap();
     assert_eq!(by_url.claims, verified.claims);
-    assert_eq!(j["expires_at"].as_str().unwrap(), verified.claims.expires_at.to_string());
-    assert_eq!(j["refresh_at"].as_str().unwrap(), verified.claims.refresh_at().to_string());
+    assert_eq!(
+        j["expires_at"].as_str().unwrap(),
+        verified.claims.expires_at.to_string()
+    );
+    assert_eq!(
+        j["refresh_at"].as_str().unwrap(),
+        verified.claims.refresh_at().to_string()
+    );
 
     // Fresh and unchanged: served as stored, not signed again.
     let signed = service.metric("qrseal_tokens_signed_total");
@@ -65,12 +77,18 @@ fn a_worse_colour_revokes_earlier_tokens_through_the_published_list() {
     let (subject, credential) = service.enrol("440101199001011234");
     assert_eq!(service.set_status(&subject, &GREEN_STATUS).status, 200);
     let green = service.token(&credential).json();
-    let green = env.verifier().verify(green["qr"].as_str().unwrap(), now()).unwrap();
+    let green = env
+        .verifier()
+        .verify(green["qr"].as_str().unwrap(), now())
+        .unwrap();
 
     let r = service.set_status(&subject, RED);
     assert_eq!(r.json()["revocation_queued"], true);
     let red = service.token(&credential).json();
-    let red = env.verifier().verify(red["qr"].as_str().unwrap(), now()).unwrap();
+    let red = env
+        .verifier()
+        .verify(red["qr"].as_str().unwrap(), now())
+        .unwrap();
     assert_eq!(red.claims.colour, Colour::Red);
 
     // The publisher runs every 200 ms in tests; wait for the list carrying the revocation.
@@ -86,8 +104,14 @@ fn a_worse_colour_revokes_earlier_tokens_through_the_published_list() {
         Some((r, entry))
     });
     let list = RevocationList::parse(&full.body).unwrap();
-    assert!(green.claims.issued_at < entry.issued_before, "the green token is revoked");
-    assert!(red.claims.issued_at >= entry.issued_before, "the red token is not");
+    assert!(
+        green.claims.issued_at < entry.issued_before,
+        "the green token is revoked"
+    );
+    assert!(
+        red.claims.issued_at >= entry.issued_before,
+        "the red token is not"
+    );
 
     // Caching headers for CDNs, and 304 for a client holding the list.
     let etag = full.header("etag").unwrap().to_owned();
@@ -113,7 +137,10 @@ fn a_worse_colour_revokes_earlier_tokens_through_the_published_list() {
     let r = service.get("/v1/revocations/delta/999999");
     assert_eq!((r.status, r.error_code().as_str()), (404, "not_published"));
     // A better colour queues nothing.
-    assert_eq!(service.set_status(&subject, &GREEN_STATUS).json()["revocation_queued"], false);
+    assert_eq!(
+        service.set_status(&subject, &GREEN_STATUS).json()["revocation_queued"],
+        false
+    );
 }
 
 fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
@@ -138,7 +165,10 @@ fn nobody_obtains_another_holders_token() {
     // Each credential gives its own holder's token, nobody else's.
     for (credential, subject) in [(&alice_credential, &alice), (&bob_credential, &bob)] {
         let j = service.token(credential).json();
-        let v = env.verifier().verify(j["qr"].as_str().unwrap(), now()).unwrap();
+        let v = env
+            .verifier()
+            .verify(j["qr"].as_str().unwrap(), now())
+            .unwrap();
         assert_eq!(&v.claims.subject.to_string(), subject);
     }
 
@@ -171,7 +201,12 @@ fn nobody_obtains_another_holders_token() {
     // Holder credentials open no admin route, and subjects cannot be enumerated: without the
     // admin token an enrolled subject and an unknown one get the same answer.
     for credential in [Some(rotated.as_str()), None, Some("not-the-admin-token")] {
-        let known = service.request("PUT", &format!("/v1/holders/{alice}/status"), credential, Some(&GREEN_STATUS));
+        let known = service.request(
+            "PUT",
+            &format!("/v1/holders/{alice}/status"),
+            credential,
+            Some(&GREEN_STATUS),
+        );
         let unknown = service.request(
             "PUT",
             "/v1/holders/000000000000000000000000/status",
@@ -182,12 +217,20 @@ fn nobody_obtains_another_holders_token() {
         assert_eq!(known.body, unknown.body);
         let r = service.request("GET", &format!("/v1/holders/{alice}"), credential, None);
         assert_eq!(r.status, 401);
-        let r = service.request("POST", "/v1/holders", credential, Some(r#"{"id_number":"1"}"#));
+        let r = service.request(
+            "POST",
+            "/v1/holders",
+            credential,
+            Some(r#"{"id_number":"1"}"#),
+        );
         assert_eq!(r.status, 401);
     }
     // With the admin token, an unknown subject is named as such.
     let r = service.set_status("000000000000000000000000", &GREEN_STATUS);
-    assert_eq!((r.status, r.error_code().as_str()), (404, "unknown_subject"));
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "unknown_subject")
+    );
 }
 
 #[test]
@@ -197,7 +240,10 @@ fn token_requests_are_limited_per_holder() {
     let (subject, credential) = service.enrol("110101199003078883");
     let (other_subject, other) = service.enrol("110101199003078884");
     assert_eq!(service.set_status(&subject, &GREEN_STATUS).status, 200);
-    assert_eq!(service.set_status(&other_subject, &GREEN_STATUS).status, 200);
+    assert_eq!(
+        service.set_status(&other_subject, &GREEN_STATUS).status,
+        200
+    );
     for _ in 0..3 {
         assert_eq!(service.token(&credential).status, 200);
     }
@@ -223,26 +269,53 @@ fn malformed_and_oversized_requests_get_json_errors_never_a_500() {
             String::from_utf8_lossy(&r.body)
         );
     };
-    check(&service.set_status(&subject, "not json"), 400, "bad_request");
+    check(
+        &service.set_status(&subject, "not json"),
+        400,
+        "bad_request",
+    );
     check(&service.set_status(&subject, "{}"), 400, "bad_request");
-    check(&service.set_status(&subject, r#"{"colour":"green","extra":1}"#), 400, "bad_request");
-    check(&service.set_status(&subject, r#"{"colour":"blue"}"#), 422, "unencodable");
+    check(
+        &service.set_status(&subject, r#"{"colour":"green","extra":1}"#),
+        400,
+        "bad_request",
+    );
+    check(
+        &service.set_status(&subject, r#"{"colour":"blue"}"#),
+        422,
+        "unencodable",
+    );
     let r = service.set_status(
         &subject,
         r#"{"colour":"green","test":{"result":"negative","collected_at":"yesterday"}}"#,
     );
     assert_eq!(r.status, 422);
-    assert!(r.json()["error"]["number"].is_u64(), "codes of the shared table carry their number");
+    assert!(
+        r.json()["error"]["number"].is_u64(),
+        "codes of the shared table carry their number"
+    );
     let r = service.set_status(
         &subject,
         r#"{"colour":"green","vaccination":{"doses":2,"last_dose":"2099-01-01"}}"#,
     );
     check(&r, 422, "invalid_status");
-    let r = service.set_status(&subject, r#"{"colour":"green","vaccination":{"doses":0,"last_dose":"2025-01-01"}}"#);
+    let r = service.set_status(
+        &subject,
+        r#"{"colour":"green","vaccination":{"doses":0,"last_dose":"2025-01-01"}}"#,
+    );
     assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
     check(&service.set_status("zz", &GREEN_STATUS), 400, "bad_request");
-    check(&service.set_status(&"a".repeat(5000), &GREEN_STATUS), 400, "bad_request");
-    let r = service.request("POST", "/v1/holders", Some(ADMIN), Some(r#"{"id_number":""}"#));
+    check(
+        &service.set_status(&"a".repeat(5000), &GREEN_STATUS),
+        400,
+        "bad_request",
+    );
+    let r = service.request(
+        "POST",
+        "/v1/holders",
+        Some(ADMIN),
+        Some(r#"{"id_number":""}"#),
+    );
     check(&r, 400, "invalid_id_number");
     let r = service.request(
         "POST",
@@ -261,13 +334,18 @@ fn malformed_and_oversized_requests_get_json_errors_never_a_500() {
     assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
     assert!(reply.contains(r#""code":"too_large""#), "{reply}");
     check(&service.get("/nowhere"), 404, "not_found");
-    check(&service.request("DELETE", "/v1/token", None, None), 405, "method_not_allowed");
+    check(
+        &service.request("DELETE", "/v1/token", None, None),
+        405,
+        "method_not_allowed",
+    );
     check(&service.get("/v1/revocations/delta/-1"), 400, "bad_request");
     check(&service.get("/v1/revocations/delta/x"), 400, "bad_request");
     check(&service.get("/v1/trust-list"), 404, "not_published");
 
     // Headers: too many or too large.
-    let mut raw = format!("POST /v1/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {credential}\r\n");
+    let mut raw =
+        format!("POST /v1/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {credential}\r\n");
     for i in 0..100 {
         raw.push_str(&format!("X-Filler-{i}: {}\r\n", "v".repeat(100)));
     }
@@ -291,7 +369,11 @@ fn malformed_and_oversized_requests_get_json_errors_never_a_500() {
         let body: String = (0..len)
             .map(|j| {
                 let b = (seed.rotate_left(j as u32) % 96) as u8 + 32;
-                if j % 7 == 0 { ['{', '"', ':', '}', '[', ']', ','][j % 7] } else { b as char }
+                if j % 7 == 0 {
+                    ['{', '"', ':', '}', '[', ']', ','][j % 7]
+                } else {
+                    b as char
+                }
             })
             .collect();
         let (method, path, bearer) = &routes[i % routes.len()];
@@ -303,7 +385,10 @@ fn malformed_and_oversized_requests_get_json_errors_never_a_500() {
     }
     // Raw bytes that are not HTTP at all: the connection is refused politely, the service
     // stays up.
-    let _ = raw_request(service.address(), b"\x00\xff\r\n\r\nGARBAGE / HTTP/9\r\n\r\n");
+    let _ = raw_request(
+        service.address(),
+        b"\x00\xff\r\n\r\nGARBAGE / HTTP/9\r\n\r\n",
+    );
     assert_eq!(service.get("/healthz").status, 200);
 }
 
@@ -355,8 +440,13 @@ fn a_token_due_for_refresh_is_signed_again_then_served_stored() {
     let refresh_at = Timestamp::parse_rfc3339(first["refresh_at"].as_str().unwrap()).unwrap();
     wait_for(|| (now() > refresh_at).then_some(()));
     let second = service.token(&credential).json();
-    assert_ne!(second["qr"], first["qr"], "a token past its refresh time is signed again");
-    env.verifier().verify(second["qr"].as_str().unwrap(), now()).unwrap();
+    assert_ne!(
+        second["qr"], first["qr"],
+        "a token past its refresh time is signed again"
+    );
+    env.verifier()
+        .verify(second["qr"].as_str().unwrap(), now())
+        .unwrap();
     // The new token is stored (in the background, batched; until then a request may sign
     // once more): then requests get it unsigned.
     let stored = wait_for(|| {

@@ -34,7 +34,10 @@ fn every_acknowledged_write_survives_sigkill_and_nothing_half_exists() {
     let mut subjects = Vec::new();
     for i in 0..STREAMS {
         let (subject, _) = service.enrol(&format!("9900000000000{i}"));
-        assert_eq!(service.set_status(&subject, r#"{"colour":"green"}"#).status, 200);
+        assert_eq!(
+            service.set_status(&subject, r#"{"colour":"green"}"#).status,
+            200
+        );
         subjects.push(subject);
     }
     // Per stream, the last status number acknowledged (status version = k + 1).
@@ -48,7 +51,8 @@ fn every_acknowledged_write_survives_sigkill_and_nothing_half_exists() {
         let base = service.base.clone();
         let mut threads = Vec::new();
         for (stream, subject) in subjects.iter().enumerate() {
-            let (stop, acked, base, subject) = (stop.clone(), acked.clone(), base.clone(), subject.clone());
+            let (stop, acked, base, subject) =
+                (stop.clone(), acked.clone(), base.clone(), subject.clone());
             threads.push(std::thread::spawn(move || {
                 let agent = agent();
                 let mut k = acked.lock().unwrap()[stream];
@@ -80,7 +84,9 @@ fn every_acknowledged_write_survives_sigkill_and_nothing_half_exists() {
                         .header("Authorization", format!("Bearer {ADMIN}"))
                         .send(format!(r#"{{"id_number":"77{id:012}"}}"#).as_str());
                     let Ok(mut r) = r else { return };
-                    let Ok(j) = r.body_mut().read_to_string() else { return };
+                    let Ok(j) = r.body_mut().read_to_string() else {
+                        return;
+                    };
                     let j: serde_json::Value = serde_json::from_str(&j).unwrap();
                     enrolled.lock().unwrap().push((
                         j["subject"].as_str().unwrap().to_owned(),
@@ -99,7 +105,14 @@ fn every_acknowledged_write_survives_sigkill_and_nothing_half_exists() {
         for t in threads {
             t.join().unwrap();
         }
-        let applied = check(&env, &rt, &subjects, &acked.lock().unwrap(), &enrolled.lock().unwrap(), round);
+        let applied = check(
+            &env,
+            &rt,
+            &subjects,
+            &acked.lock().unwrap(),
+            &enrolled.lock().unwrap(),
+            round,
+        );
         // A status applied but not acknowledged counts: the next round goes on from it.
         *acked.lock().unwrap() = applied;
         service = Service::start(&env, &["--publish-interval", "50ms"]);
@@ -164,8 +177,15 @@ fn check(
                 "round {round}: stream {stream} acknowledged {} but {applied} are stored",
                 acked[stream]
             );
-            assert_eq!(colour, if colour_for(applied) == "red" { 2 } else { 0 }, "round {round}");
-            assert_eq!(token_version, version, "the token is the one signed with the status");
+            assert_eq!(
+                colour,
+                if colour_for(applied) == "red" { 2 } else { 0 },
+                "round {round}"
+            );
+            assert_eq!(
+                token_version, version,
+                "the token is the one signed with the status"
+            );
             let revocations = sqlx::query(
                 "SELECT issued_before FROM pending_revocations WHERE subject = $1 \
                  ORDER BY issued_before",

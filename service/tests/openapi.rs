@@ -44,7 +44,10 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
     }
     for name in schema["required"].as_array().into_iter().flatten() {
         let name = name.as_str().unwrap();
-        assert!(value.get(name).is_some(), "{at}: `{name}` missing in {value}");
+        assert!(
+            value.get(name).is_some(),
+            "{at}: `{name}` missing in {value}"
+        );
     }
     if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
         for (name, v) in obj {
@@ -59,19 +62,38 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
 fn the_openapi_document_matches_the_running_service() {
     let doc: Value =
         serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json parses");
-    let mut documented: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut documented: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut served = qrseal_service::app::ROUTES.to_vec();
     documented.sort_unstable();
     served.sort_unstable();
-    assert_eq!(documented, served, "the document and the router list the same paths");
+    assert_eq!(
+        documented, served,
+        "the document and the router list the same paths"
+    );
 
     let env = Env::new();
     let trust = env.dir.path().join("trust.qstl");
     std::fs::write(&trust, b"list").unwrap();
-    let service = env.start(&["--trust-list", trust.to_str().unwrap(), "--publish-interval", "50ms"]);
+    let service = env.start(&[
+        "--trust-list",
+        trust.to_str().unwrap(),
+        "--publish-interval",
+        "50ms",
+    ]);
     let (subject, credential) = service.enrol("110101199003078887");
-    assert_eq!(service.set_status(&subject, r#"{"colour":"green"}"#).status, 200);
-    assert_eq!(service.set_status(&subject, r#"{"colour":"red"}"#).status, 200);
+    assert_eq!(
+        service.set_status(&subject, r#"{"colour":"green"}"#).status,
+        200
+    );
+    assert_eq!(
+        service.set_status(&subject, r#"{"colour":"red"}"#).status,
+        200
+    );
     // Wait for the list that carries the revocation, so that a delta (sequence 2) exists.
     for _ in 0..200 {
         if service.get("/v1/revocations/delta/2").status == 200 {
@@ -105,9 +127,25 @@ fn the_openapi_document_matches_the_running_service() {
             };
             cases.push((good_path.clone(), good_auth.clone(), good_body(template)));
             cases.push((good_path.clone(), None, good_body(template)));
-            cases.push((good_path.clone(), good_auth.clone(), Some("{nope".to_owned())));
-            cases.push((template.replace("{subject}", "zz").replace("{sequence}", "x"), good_auth.clone(), good_body(template)));
-            cases.push((template.replace("{subject}", "ffffffffffffffffffffffff").replace("{sequence}", "99"), good_auth, good_body(template)));
+            cases.push((
+                good_path.clone(),
+                good_auth.clone(),
+                Some("{nope".to_owned()),
+            ));
+            cases.push((
+                template
+                    .replace("{subject}", "zz")
+                    .replace("{sequence}", "x"),
+                good_auth.clone(),
+                good_body(template),
+            ));
+            cases.push((
+                template
+                    .replace("{subject}", "ffffffffffffffffffffffff")
+                    .replace("{sequence}", "99"),
+                good_auth,
+                good_body(template),
+            ));
             if holder {
                 cases.push((good_path.clone(), Some(other.clone()), None));
             }
@@ -115,15 +153,27 @@ fn the_openapi_document_matches_the_running_service() {
                 let r = service.request(&method, &path, auth.as_deref(), body.as_deref());
                 let status = r.status.to_string();
                 let documented = &operation["responses"][&status];
-                assert!(!documented.is_null(), "{method} {path} answered {status}, not documented");
+                assert!(
+                    !documented.is_null(),
+                    "{method} {path} answered {status}, not documented"
+                );
                 let documented = resolve(&doc, documented);
                 if let Some(schema) = documented["content"].get("application/json") {
-                    check_schema(&doc, &schema["schema"], &r.json(), &format!("{method} {path} {status}"));
+                    check_schema(
+                        &doc,
+                        &schema["schema"],
+                        &r.json(),
+                        &format!("{method} {path} {status}"),
+                    );
                 }
                 seen += 1;
             }
             // A method the document does not list is refused.
-            let other_method = if method == "DELETE" { "PATCH" } else { "DELETE" };
+            let other_method = if method == "DELETE" {
+                "PATCH"
+            } else {
+                "DELETE"
+            };
             let r = service.request(other_method, &good_path, None, None);
             assert_eq!(r.status, 405, "{other_method} {good_path}");
         }

@@ -16,7 +16,10 @@ fn two_processes_serve_one_database_and_publish_each_list_once() {
         // Enrolled through one process, status set through the other.
         let (enrol, set) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
         let (subject, credential) = enrol.enrol(&format!("12345600000{i}"));
-        assert_eq!(set.set_status(&subject, r#"{"colour":"green"}"#).status, 200);
+        assert_eq!(
+            set.set_status(&subject, r#"{"colour":"green"}"#).status,
+            200
+        );
         holders.push((subject, credential));
     }
     // Either process hands out the same stored token.
@@ -25,13 +28,19 @@ fn two_processes_serve_one_database_and_publish_each_list_once() {
         let from_b = b.token(credential).json();
         assert_eq!(from_a["qr"], from_b["qr"]);
         env.verifier()
-            .verify(from_a["qr"].as_str().unwrap(), qrseal_core::Timestamp::from_unix(qrseal_service::app::unix_now()))
+            .verify(
+                from_a["qr"].as_str().unwrap(),
+                qrseal_core::Timestamp::from_unix(qrseal_service::app::unix_now()),
+            )
             .unwrap();
     }
     // Worsen everyone, half through each process, and let both publishers run a while.
     for (i, (subject, _)) in holders.iter().enumerate() {
         let via = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(via.set_status(subject, r#"{"colour":"red"}"#).json()["revocation_queued"], true);
+        assert_eq!(
+            via.set_status(subject, r#"{"colour":"red"}"#).json()["revocation_queued"],
+            true
+        );
     }
     let rt = common::runtime();
     let pool = env.pool(&rt);
@@ -61,7 +70,10 @@ fn two_processes_serve_one_database_and_publish_each_list_once() {
             .fetch_all(&pool)
             .await
             .unwrap();
-        let seqs: Vec<i64> = rows.iter().map(|r| r.try_get("sequence").unwrap()).collect();
+        let seqs: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get("sequence").unwrap())
+            .collect();
         (s, seqs)
     });
     // One unbroken chain 1..=n, and the two processes' publication counts add up to n: no

@@ -25,7 +25,9 @@ pub struct Env {
 /// Whether the suite runs on PostgreSQL (the URL of a server whose `postgres` database we
 /// may create databases from).
 pub fn postgres_url() -> Option<String> {
-    std::env::var("QRSEAL_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("QRSEAL_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -41,8 +43,7 @@ impl Env {
         let keys = dir.path().join("keys");
         let key = IssuerKey::generate().unwrap();
         let public_key = key.public_key();
-        qrseal_issuer::keyfile::save_new(&keys, &key, &SubjectSecret::generate().unwrap())
-            .unwrap();
+        qrseal_issuer::keyfile::save_new(&keys, &key, &SubjectSecret::generate().unwrap()).unwrap();
         let admin_file = dir.path().join("admin-token");
         std::fs::write(&admin_file, format!("{ADMIN}\n")).unwrap();
         let database_url = match postgres_url() {
