@@ -41,6 +41,9 @@ diff <(cut -d' ' -f1-2 "$examples_out/verdicts.txt") \
   <(printf 'ADMITTED green\nREJECTED revoked:\nDENIED yellow\nREJECTED invalid_encoding:\n')
 rm -rf "$examples_out"
 
+step "issuer service: its tests on SQLite and a throwaway PostgreSQL, and the short surge"
+scripts/service-test.sh
+
 step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
 cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
 cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf

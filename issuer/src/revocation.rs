@@ -4,12 +4,13 @@
 //! [`crate::revocation_dir`] for the on-disk queue and lists the CLI uses.
 
 use ed25519_dalek::{Signature, VerifyingKey};
-use qrseal_core::Timestamp;
 use qrseal_core::lists::{
     KeyEntry, KeyState, ListInfo, REVOCATION_LIST_DOMAIN, Revocation, RevocationKind,
     RevocationList, RevocationStateId, canonical_revocations, merge_raw_entries,
 };
 use qrseal_core::wire::PUBLIC_KEY_LEN;
+
+use qrseal_core::{Colour, SubjectId, Timestamp};
 
 use crate::publish::{sign_full_revocations, sign_revocation_delta};
 use crate::{Error, IssuerKey};
@@ -217,4 +218,94 @@ fn list_signature_verifies(public_key: &[u8; PUBLIC_KEY_LEN], list: &RevocationL
     message.extend_from_slice(list.body);
     key.verify_strict(&message, &Signature::from_bytes(list.signature))
         .is_ok()
+}
+
+/// What a holder's status change does to the tokens issued before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatusChange {
+    /// Tokens for this holder are issued no earlier than this from now on.
+    pub issue_not_before: Timestamp,
+    /// The revocation to queue, if the change revokes earlier tokens.
+    pub revocation: Option<Revocation>,
+}
+
+/// The effect of changing a holder's colour from `old` (`None`: no status before) to `new`
+/// at `now`, when the holder's tokens were issued no earlier than `issue_not_before`.
+///
+/// A worse colour (later in [`Colour::ALL`]: green, yellow, red, dark red) revokes every token
+/// issued so far, those signed within this very second included: the revocation covers tokens
+/// issued before the next second (a revocation's time is exclusive and tokens carry whole
+/// seconds), and tokens from then on must be issued no earlier, up to a second ahead of the
+/// clock, which every verifier's clock skew allows. A colour no worse, or a first status,
+/// revokes nothing: the earlier tokens show a status at least as strict.
+pub fn on_status_change(
+    subject: SubjectId,
+    old: Option<Colour>,
+    new: Colour,
+    issue_not_before: Timestamp,
+    now: Timestamp,
+) -> StatusChange {
+    let worse = old.is_some_and(|old| severity(new) > severity(old));
+    if !worse {
+        return StatusChange {
+            issue_not_before,
+            revocation: None,
+        };
+    }
+    let before = issue_not_before.max(now).saturating_add(1);
+    StatusChange {
+        issue_not_before: before,
+        revocation: Some(Revocation {
+            subject,
+            issued_before: before,
+        }),
+    }
+}
+
+fn severity(c: Colour) -> usize {
+    // Colour::ALL is in order of strictness.
+    Colour::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(Colour::ALL.len())
+}
+
+#[cfg(test)]
+mod status_change_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_worse_colour_revokes_and_every_earlier_token_is_covered() {
+        let s = SubjectId([7; 12]);
+        let t = Timestamp::from_unix;
+        // First status, or no worse: nothing revoked, the floor unchanged.
+        for (old, new) in [
+            (None, Colour::Red),
+            (Some(Colour::Red), Colour::Green),
+            (Some(Colour::Yellow), Colour::Yellow),
+        ] {
+            let c = on_status_change(s, old, new, t(50), t(100));
+            assert_eq!((c.issue_not_before, c.revocation), (t(50), None));
+        }
+        // Worse: tokens issued up to and including `now` are revoked; new ones are not.
+        let c = on_status_change(s, Some(Colour::Green), Colour::Yellow, t(50), t(100));
+        let r = c.revocation.unwrap();
+        assert_eq!((r.subject, r.issued_before), (s, t(101)));
+        assert_eq!(c.issue_not_before, t(101));
+        // Twice within one second: the second revocation also covers tokens issued for the
+        // first change (at 101), and strictly later than the first.
+        let c2 = on_status_change(
+            s,
+            Some(Colour::Yellow),
+            Colour::Red,
+            c.issue_not_before,
+            t(100),
+        );
+        assert_eq!(c2.revocation.unwrap().issued_before, t(102));
+        assert_eq!(c2.issue_not_before, t(102));
+        // A clock set back keeps the floor: never earlier than before.
+        let c3 = on_status_change(s, Some(Colour::Red), Colour::DarkRed, t(500), t(100));
+        assert_eq!(c3.issue_not_before, t(501));
+    }
 }

@@ -1,0 +1,56 @@
+//! Command-line flags (each also read from an environment variable).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to run the service.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(name = "qrseal-service", version, about = "The qrseal issuer service")]
+#[non_exhaustive]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "QRSEAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database: a SQLite file path, `sqlite://PATH`, or `postgres://...`.
+    #[arg(long, env = "QRSEAL_DATABASE_URL", default_value = "qrseal.db")]
+    pub database_url: String,
+    /// Directory holding issuer.key and subject.key (from `qrseal keygen`).
+    #[arg(long, env = "QRSEAL_KEYS")]
+    pub keys: PathBuf,
+    /// File holding the admin token (at least 16 characters; surrounding whitespace ignored).
+    #[arg(long, env = "QRSEAL_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: PathBuf,
+    /// Trust list to serve at /v1/trust-list (from `qrseal trust-list`); re-read on change.
+    #[arg(long, env = "QRSEAL_TRUST_LIST")]
+    pub trust_list: Option<PathBuf>,
+    /// How often the publisher looks for revocations to publish.
+    #[arg(long, env = "QRSEAL_PUBLISH_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub publish_interval: Duration,
+    /// How long a published revocation list stays current (its next-update-by); the
+    /// publisher republishes after half of it even with nothing new.
+    #[arg(long, env = "QRSEAL_LIST_VALID_FOR", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub list_valid_for: Duration,
+    /// Token lifetime.
+    #[arg(long, env = "QRSEAL_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+    /// Width of the per-holder expiry spread (shorter than the TTL).
+    #[arg(long, env = "QRSEAL_SPREAD", default_value = "3h", value_parser = humantime::parse_duration)]
+    pub spread: Duration,
+    /// Requests handled at once; more are answered 503 at once (admission control).
+    #[arg(long, env = "QRSEAL_MAX_IN_FLIGHT", default_value_t = 128)]
+    pub max_in_flight: usize,
+    /// Largest `Retry-After` (seconds) given to shed requests; each gets a random value
+    /// between half of it and all of it, so retries spread out.
+    #[arg(long, env = "QRSEAL_SHED_RETRY_AFTER", default_value_t = 30)]
+    pub shed_retry_after: u64,
+    /// Token requests a holder may make per minute (and in a burst).
+    #[arg(long = "holder-rate", env = "QRSEAL_HOLDER_RATE", default_value_t = 6)]
+    pub holder_requests_per_minute: u32,
+    /// Database connections per process.
+    #[arg(long, env = "QRSEAL_DB_CONNECTIONS", default_value_t = 8)]
+    pub db_connections: u32,
+    /// Longest a request may take before it is answered 503 `timeout`.
+    #[arg(long, env = "QRSEAL_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+}

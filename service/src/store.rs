@@ -1,0 +1,394 @@
+//! Storage: one pool over SQLite or PostgreSQL (sqlx's `Any` driver), the migrations in
+//! `service/migrations`, and every statement the service runs. The SQL stays in the subset
+//! both databases share; every value is a bind.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor as _, Row as _};
+
+/// Turns the `--database-url` flag into a sqlx URL: a bare path is a SQLite file, created
+/// when missing.
+pub fn database_url(flag: &str) -> String {
+    if flag.starts_with("postgres://") || flag.starts_with("postgresql://") {
+        flag.to_owned()
+    } else if let Some(rest) = flag.strip_prefix("sqlite://") {
+        if rest.contains('?') {
+            flag.to_owned()
+        } else {
+            format!("sqlite://{rest}?mode=rwc")
+        }
+    } else {
+        format!("sqlite://{flag}?mode=rwc")
+    }
+}
+
+/// Opens the pool and runs the migrations.
+///
+/// SQLite connections use the write-ahead log and `synchronous=FULL`, so a write is on disk
+/// before it is acknowledged (WAL with `NORMAL` may lose the last commits on power loss),
+/// and wait up to 10 s for the one writer's lock instead of failing.
+pub async fn open(url: &str, connections: u32) -> Result<AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                if conn.backend_name() == "SQLite" {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&database_url(url))
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(pool)
+}
+
+/// A holder's row, as the token route reads it.
+#[derive(Debug)]
+pub struct HolderRow {
+    /// Subject hash, hex.
+    pub subject: String,
+    /// SHA-256 of the credential, hex.
+    pub credential_hash: String,
+    /// Display hint, NFC.
+    pub display_hint: Option<String>,
+    /// Colour index.
+    pub colour: Option<i64>,
+    /// Test result index.
+    pub test_result: Option<i64>,
+    /// Test collection time.
+    pub test_collected_at: Option<i64>,
+    /// Vaccine doses.
+    pub doses: Option<i64>,
+    /// Date of the last dose.
+    pub last_dose: Option<String>,
+    /// Status version.
+    pub status_version: i64,
+    /// Earliest issue time of a token.
+    pub issue_not_before: i64,
+    /// The token signed last.
+    pub token: Option<StoredToken>,
+}
+
+/// A token as stored.
+#[derive(Clone, Debug)]
+pub struct StoredToken {
+    /// QR form.
+    pub qr: String,
+    /// URL form.
+    pub url: String,
+    /// Issue time.
+    pub issued_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Refresh time.
+    pub refresh_at: i64,
+    /// The status version it was signed for.
+    pub status_version: i64,
+}
+
+const HOLDER_COLUMNS: &str = "subject, credential_hash, display_hint, colour, test_result, \
+    test_collected_at, doses, last_dose, status_version, issue_not_before, token_qr, \
+    token_url, token_issued_at, token_expires_at, token_refresh_at, token_status_version";
+
+fn holder_row(row: &AnyRow) -> Result<HolderRow, sqlx::Error> {
+    let token = match (
+        row.try_get::<Option<String>, _>("token_qr")?,
+        row.try_get::<Option<String>, _>("token_url")?,
+        row.try_get::<Option<i64>, _>("token_issued_at")?,
+        row.try_get::<Option<i64>, _>("token_expires_at")?,
+        row.try_get::<Option<i64>, _>("token_refresh_at")?,
+        row.try_get::<Option<i64>, _>("token_status_version")?,
+    ) {
+        (Some(qr), Some(url), Some(issued_at), Some(expires_at), Some(refresh_at), Some(v)) => {
+            Some(StoredToken {
+                qr,
+                url,
+                issued_at,
+                expires_at,
+                refresh_at,
+                status_version: v,
+            })
+        }
+        _ => None,
+    };
+    Ok(HolderRow {
+        subject: row.try_get("subject")?,
+        credential_hash: row.try_get("credential_hash")?,
+        display_hint: row.try_get("display_hint")?,
+        colour: row.try_get("colour")?,
+        test_result: row.try_get("test_result")?,
+        test_collected_at: row.try_get("test_collected_at")?,
+        doses: row.try_get("doses")?,
+        last_dose: row.try_get("last_dose")?,
+        status_version: row.try_get("status_version")?,
+        issue_not_before: row.try_get("issue_not_before")?,
+        token,
+    })
+}
+
+/// The holder whose credential hashes to `credential_hash`.
+pub async fn holder_by_credential(
+    pool: &AnyPool,
+    credential_hash: &str,
+) -> Result<Option<HolderRow>, sqlx::Error> {
+    let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders WHERE credential_hash = $1");
+    sqlx::query(&sql)
+        .bind(credential_hash)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(holder_row)
+        .transpose()
+}
+
+/// The holder with subject `subject`.
+pub async fn holder_by_subject(
+    pool: &AnyPool,
+    subject: &str,
+) -> Result<Option<HolderRow>, sqlx::Error> {
+    let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders WHERE subject = $1");
+    sqlx::query(&sql)
+        .bind(subject)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(holder_row)
+        .transpose()
+}
+
+/// Enrols a holder, or replaces the credential of one enrolled already (the old credential
+/// stops working in the same statement). One statement: atomic on both databases.
+pub async fn enrol(
+    pool: &AnyPool,
+    subject: &str,
+    credential_hash: &str,
+    display_hint: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO holders (subject, credential_hash, display_hint, status_version, \
+         issue_not_before, enrolled_at, updated_at) VALUES ($1, $2, $3, 0, 0, $4, $4) \
+         ON CONFLICT (subject) DO UPDATE SET credential_hash = excluded.credential_hash, \
+         display_hint = excluded.display_hint, updated_at = excluded.updated_at, \
+         token_qr = NULL, token_url = NULL, token_issued_at = NULL, token_expires_at = NULL, \
+         token_refresh_at = NULL, token_status_version = NULL",
+    )
+    .bind(subject)
+    .bind(credential_hash)
+    .bind(display_hint)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A status to store.
+#[derive(Debug)]
+pub struct NewStatus {
+    /// Colour index.
+    pub colour: i64,
+    /// Test result index and collection time.
+    pub test: Option<(i64, i64)>,
+    /// Doses and last dose date.
+    pub vaccination: Option<(i64, String)>,
+}
+
+/// What [`set_status`] found before writing, for the caller to sign with.
+#[derive(Debug)]
+pub struct StatusChange {
+    /// The colour before (None if the holder had no status).
+    pub old_colour: Option<i64>,
+    /// The new status version.
+    pub status_version: i64,
+    /// The display hint.
+    pub display_hint: Option<String>,
+    /// Earliest issue time before this change.
+    pub issue_not_before: i64,
+}
+
+/// Stores a status in one transaction: `decide` sees the state before and returns the
+/// earliest issue time from now on, the revocation to queue (subject's tokens issued before
+/// that time), and the token signed for the new status; all three are written together or
+/// not at all. `Ok(None)` when no holder has this subject.
+pub async fn set_status<E>(
+    pool: &AnyPool,
+    subject: &str,
+    status: &NewStatus,
+    now: i64,
+    decide: impl FnOnce(&StatusChange) -> Result<(i64, Option<i64>, StoredToken), E>,
+) -> Result<Option<Result<(StatusChange, bool), E>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Writing first takes the row lock (PostgreSQL) or the write lock (SQLite) before
+    // reading, so two updates of one holder serialise instead of both reading the old state.
+    let bumped = sqlx::query(
+        "UPDATE holders SET status_version = status_version + 1, updated_at = $2 \
+         WHERE subject = $1",
+    )
+    .bind(subject)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if bumped.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT colour, status_version, display_hint, issue_not_before FROM holders \
+         WHERE subject = $1",
+    )
+    .bind(subject)
+    .fetch_one(&mut *tx)
+    .await?;
+    let change = StatusChange {
+        old_colour: row.try_get("colour")?,
+        status_version: row.try_get("status_version")?,
+        display_hint: row.try_get("display_hint")?,
+        issue_not_before: row.try_get("issue_not_before")?,
+    };
+    let (not_before, revoke_before, token) = match decide(&change) {
+        Ok(d) => d,
+        // Dropping the transaction rolls the version bump back.
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    if let Some(before) = revoke_before {
+        sqlx::query(
+            "INSERT INTO pending_revocations (subject, issued_before, queued_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (subject, issued_before) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(before)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE holders SET colour = $2, test_result = $3, test_collected_at = $4, doses = $5, \
+         last_dose = $6, issue_not_before = $7, token_qr = $8, token_url = $9, \
+         token_issued_at = $10, token_expires_at = $11, token_refresh_at = $12, \
+         token_status_version = $13 WHERE subject = $1",
+    )
+    .bind(subject)
+    .bind(status.colour)
+    .bind(status.test.map(|t| t.0))
+    .bind(status.test.map(|t| t.1))
+    .bind(status.vaccination.as_ref().map(|v| v.0))
+    .bind(status.vaccination.as_ref().map(|v| v.1.clone()))
+    .bind(not_before)
+    .bind(&token.qr)
+    .bind(&token.url)
+    .bind(token.issued_at)
+    .bind(token.expires_at)
+    .bind(token.refresh_at)
+    .bind(change.status_version)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Ok((change, revoke_before.is_some()))))
+}
+
+/// Stores a token signed for `subject`'s status version `token.status_version`, unless the
+/// status changed meanwhile (then the newer state wins and nothing is written).
+pub async fn store_token(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    subject: &str,
+    token: &StoredToken,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE holders SET token_qr = $2, token_url = $3, token_issued_at = $4, \
+         token_expires_at = $5, token_refresh_at = $6, token_status_version = $7 \
+         WHERE subject = $1 AND status_version = $7",
+    )
+    .bind(subject)
+    .bind(&token.qr)
+    .bind(&token.url)
+    .bind(token.issued_at)
+    .bind(token.expires_at)
+    .bind(token.refresh_at)
+    .bind(token.status_version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest full revocation list: sequence and base64 bytes.
+pub async fn latest_full_list(pool: &AnyPool) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT sequence, full_list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((r.try_get("sequence")?, r.try_get("full_list")?)))
+        .transpose()
+}
+
+/// The delta that leads to list `sequence`, base64.
+pub async fn delta(pool: &AnyPool, sequence: i64) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT delta FROM revocation_lists WHERE sequence = $1")
+        .bind(sequence)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<Option<String>, _>("delta")?,
+        None => None,
+    })
+}
+
+/// Whether the database answers.
+pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").fetch_one(pool).await.map(|_| ())
+}
+
+/// Stores refreshed tokens in batches, one transaction (one fsync on SQLite) per batch.
+///
+/// A stored token is a cache: losing one costs one signature at the holder's next request,
+/// so the token route hands its write over and answers at once, and a full queue drops the
+/// write rather than slowing the answer. Statuses and enrolments, whose acknowledgement
+/// promises durability, are never written this way.
+#[derive(Debug, Clone)]
+pub struct TokenWriter {
+    queue: tokio::sync::mpsc::Sender<(String, StoredToken)>,
+}
+
+/// Most token writes waiting for the batch writer; more are dropped.
+const TOKEN_QUEUE: usize = 65_536;
+/// Most token writes in one transaction.
+const TOKEN_BATCH: usize = 1_024;
+
+impl TokenWriter {
+    /// Starts the writer task on `pool`.
+    pub fn spawn(pool: AnyPool) -> TokenWriter {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<(String, StoredToken)>(TOKEN_QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(TOKEN_BATCH);
+            while rx.recv_many(&mut batch, TOKEN_BATCH).await > 0 {
+                if let Err(e) = store_tokens(&pool, &batch).await {
+                    eprintln!(
+                        "qrseal-service: storing {} refreshed tokens failed: {e}",
+                        batch.len()
+                    );
+                }
+                batch.clear();
+            }
+        });
+        TokenWriter { queue }
+    }
+
+    /// Queues a token to store; false if the queue is full (the write is dropped).
+    pub fn store(&self, subject: String, token: StoredToken) -> bool {
+        self.queue.try_send((subject, token)).is_ok()
+    }
+}
+
+async fn store_tokens(pool: &AnyPool, batch: &[(String, StoredToken)]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (subject, token) in batch {
+        store_token(&mut *tx, subject, token).await?;
+    }
+    tx.commit().await
+}
