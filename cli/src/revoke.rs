@@ -103,6 +103,9 @@ pub(crate) fn publish(args: &PublishRevocationsArgs) -> Outcome {
         _ => return Err(Failure::usage("give --trust and --root together")),
     }
     let dir = RevocationDir::open(&args.revocations)?;
+    // The clock is read again once the directory is locked: a publisher that waited for
+    // the lock behind another one must not date its list before the list that one wrote.
+    let now = now_or_clock(args.now)?;
     let published = dir
         .publish(&publisher, now, valid_for)
         .map_err(|e| match e {
