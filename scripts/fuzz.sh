@@ -27,8 +27,9 @@ ensure_tools() {
 
 # The longest input libFuzzer builds for a target. verify_batch checks every token twice
 # (in the batch and alone), so its inputs are held to about ten tokens to keep it fast;
-# batches of more than 64 tokens are covered by the verifier's own tests.
-max_len() { case $1 in verify_batch) echo 1024 ;; *) echo 4096 ;; esac; }
+# batches of more than 64 tokens are covered by the verifier's own tests. image_decode's
+# seeds include crafted PNGs of up to 64 KiB (finder-pattern grids, checkerboards).
+max_len() { case $1 in verify_batch) echo 1024 ;; image_decode) echo 65536 ;; *) echo 4096 ;; esac; }
 
 # run TARGET CORPUS_DIR LIBFUZZER_ARGS...: new inputs go to CORPUS_DIR; the committed seeds
 # in fuzz/seeds/TARGET are read but never written.

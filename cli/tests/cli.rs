@@ -378,6 +378,19 @@ fn image_without_qr_code_is_rejected_and_non_images_are_errors() {
     assert_eq!(json_of(&a)["code"], "no_qr_code");
     assert_eq!(json_of(&a)["category"], "unusable");
 
+    // The crafted image of issue 10 (a 40 KB PNG: 4096x4096 of repeated finder patterns),
+    // which once drove `verify --image` past 11 GiB: a plain miss now.
+    let grid = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/seeds/image_decode/adversarial-finder-grid-4096-m1-g1.png");
+    let a = qrseal()
+        .args(["verify", "--json", "--image"])
+        .arg(&grid)
+        .arg("--keys")
+        .arg(k.path())
+        .assert()
+        .code(2);
+    assert_eq!(json_of(&a)["code"], "no_qr_code");
+
     let binary = dir.path().join("random.bin");
     fs::write(
         &binary,

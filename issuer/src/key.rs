@@ -120,7 +120,7 @@ macro_rules! key_type {
 
 key_type!(
     /// An issuer's Ed25519 signing key: signs tokens ([`crate::Issuer`]) and revocation
-    /// lists ([`crate::publish::sign_revocations`]), never trust lists. The secret is wiped
+    /// lists ([`crate::publish::sign_full_revocations`], [`crate::publish::sign_revocation_delta`]), never trust lists. The secret is wiped
     /// from memory when dropped.
     ///
     /// It signs only messages this crate builds; there is no "sign these bytes":

@@ -31,7 +31,7 @@ use qrseal_core::{
     Colour, Date, DisplayHint, TestRecord, TestResult, Timestamp, Vaccination, text,
 };
 use qrseal_issuer::{IssuedToken, Issuer, IssuerKey, Status, SubjectSecret};
-use qrseal_verifier::frame::{decode_frame, decode_image};
+use qrseal_verifier::frame::{Frame, PixelFormat, decode_frame, decode_image};
 use qrseal_verifier::{Error, Policy, TrustedKey, Verifier, signature};
 
 /// 2026-11-21T08:00:00Z.
@@ -282,7 +282,8 @@ fn bench_frame(c: &mut Criterion) {
         }
     }
     assert_eq!(decode_image(&png).unwrap(), qr);
-    assert_eq!(decode_frame(w, h, &frame).unwrap(), qr);
+    let frame = Frame::new(w, h, PixelFormat::Gray8, &frame).unwrap();
+    assert_eq!(decode_frame(&frame).unwrap(), qr);
     println!(
         "frame: QR version {} ({} modules), PNG {} bytes ({}x{} px), frame {w}x{h}",
         symbol.version(),
@@ -300,7 +301,7 @@ fn bench_frame(c: &mut Criterion) {
         b.iter(|| decode_image(black_box(&png)))
     });
     group.bench_function("decode_frame_640x480", |b| {
-        b.iter(|| decode_frame(w, h, black_box(&frame)))
+        b.iter(|| decode_frame(black_box(&frame)))
     });
     group.finish();
 }

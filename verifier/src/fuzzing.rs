@@ -169,10 +169,33 @@ pub fn policy(data: &[u8]) {
     );
 }
 
-/// Image decoding (feature `image`): bounded, never panics.
+/// Image decoding (feature `image`): bounded, never panics. The same bytes are also read as
+/// a raw grayscale camera frame (first byte plus one: the width; the rest: the pixels, as
+/// many whole rows as there are), so the QR search sees arbitrary pixels as well as decoded
+/// files.
 #[cfg(feature = "image")]
 pub fn image_decode(data: &[u8]) {
     let _ = crate::frame::decode_image(data);
+    if let Some((&first, pixels)) = data.split_first() {
+        let width = usize::from(first) + 1;
+        let height = pixels.len() / width;
+        if height > 0 {
+            let pixels = &pixels[..width * height];
+            // The width is at most 256; a height past u32 (or past 4096, which `Frame::new`
+            // refuses) is not a frame.
+            let frame = u32::try_from(height).map(|height| {
+                crate::frame::Frame::new(
+                    width as u32,
+                    height,
+                    crate::frame::PixelFormat::Gray8,
+                    pixels,
+                )
+            });
+            if let Ok(Ok(frame)) = frame {
+                let _ = crate::frame::decode_frame(&frame);
+            }
+        }
+    }
 }
 
 /// Trust-list parsing: a list that parses is the canonical encoding of its header and keys

@@ -35,7 +35,7 @@
 //! types carry the details. A [`TrustStore`] verifies through `&self`, so one store serves
 //! several scanner threads.
 //!
-//! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rqrr`).
+//! Features: `std` (default); `image` (decode QR symbols from images, via `image` + `rxing`).
 //! Signature rule: see [`signature`].
 #![no_std]
 #![forbid(unsafe_code)]

@@ -8,6 +8,8 @@
 
 mod common;
 use common::fix_ihdr_crc;
+#[path = "common/adversarial.rs"]
+mod adversarial;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
@@ -16,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use qrseal_core::render::{Ecc, QrSymbol, RenderOptions};
 use qrseal_verifier::Error;
-use qrseal_verifier::frame::{MAX_DECODE_BYTES, MAX_IMAGE_SIDE, decode_image};
+use qrseal_verifier::frame::{
+    Frame, MAX_DECODE_BYTES, MAX_IMAGE_SIDE, PixelFormat, decode_frame, decode_image,
+};
 
 struct Tracking;
 
@@ -59,6 +63,30 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, Duration) {
     let elapsed = start.elapsed();
     (out, PEAK.load(Ordering::SeqCst) - base, elapsed)
 }
+
+/// CPU time used by the calling thread: what a decode costs, whatever else the machine runs.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc defines.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Like [`measure`], but reports the thread's CPU time rather than the wall clock.
+fn measure_cpu<T>(f: impl FnOnce() -> T) -> (T, usize, Duration) {
+    let start = thread_cpu();
+    let (out, peak, _) = measure(f);
+    (out, peak, thread_cpu() - start)
+}
+
+/// The bound every image within the accepted dimensions must meet, whatever its content
+/// (issue 10): decode or fail within this CPU time and this much heap.
+const CPU_BOUND: Duration = Duration::from_millis(250);
+const HEAP_BOUND: usize = 128 * 1024 * 1024;
 
 const MIB: usize = 1024 * 1024;
 
@@ -211,4 +239,74 @@ fn truncated_and_garbage_images_fail_quickly() {
         "{result:?}"
     );
     assert!(peak < 16 * MIB, "peak {peak} bytes");
+}
+
+/// Grids of finder patterns, fake symbols, noise and checkerboards, as camera frames (gray
+/// and RGBA) and as PNG files: each fails cleanly within [`CPU_BOUND`] and [`HEAP_BOUND`].
+/// Before the QR search was bounded, a 1024x1024 grid of finder patterns took over two
+/// minutes and a 4096x4096 one grew past 11 GiB.
+#[test]
+fn adversarial_images_fail_within_the_cpu_and_memory_bound() {
+    let _serial = serial();
+    let write_seeds = std::env::var_os("QRSEAL_WRITE_SEEDS").is_some();
+    let mut report = String::new();
+    for image in adversarial::crafted() {
+        let side = image.side;
+        let frame = Frame::new(side, side, PixelFormat::Gray8, &image.luma).unwrap();
+        let (result, peak, cpu) = measure_cpu(|| decode_frame(&frame));
+        assert_eq!(result, Err(Error::NoQrCode), "{}", image.name);
+        check_bound(&image.name, "gray frame", peak, cpu, &mut report);
+
+        let png = encode_png(&image);
+        let (result, peak, cpu) = measure_cpu(|| decode_image(&png));
+        assert_eq!(result, Err(Error::NoQrCode), "{}", image.name);
+        check_bound(&image.name, "PNG file", peak, cpu, &mut report);
+        // Seeds for the image fuzz target (scripts/fuzz.sh caps its inputs at 64 KiB).
+        if write_seeds && png.len() <= 64 * 1024 {
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/image_decode");
+            std::fs::write(dir.join(format!("adversarial-{}.png", image.name)), &png).unwrap();
+        }
+
+        if side <= 2048 {
+            let rgba: Vec<u8> = image.luma.iter().flat_map(|&v| [v, v, v, 255]).collect();
+            let frame = Frame::new(side, side, PixelFormat::Rgba8, &rgba).unwrap();
+            let (result, peak, cpu) = measure_cpu(|| decode_frame(&frame));
+            assert_eq!(result, Err(Error::NoQrCode), "{}", image.name);
+            check_bound(&image.name, "RGBA frame", peak, cpu, &mut report);
+        }
+    }
+    eprintln!("{report}");
+}
+
+/// The image as a grayscale PNG, compressed hard: a pattern of 16 megapixels then fits in
+/// tens of kilobytes, as an attacker would send it.
+fn encode_png(image: &adversarial::Crafted) -> Vec<u8> {
+    use image::ImageEncoder as _;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let mut png = Vec::new();
+    PngEncoder::new_with_quality(&mut png, CompressionType::Best, FilterType::Up)
+        .write_image(
+            &image.luma,
+            image.side,
+            image.side,
+            image::ExtendedColorType::L8,
+        )
+        .unwrap();
+    png
+}
+
+fn check_bound(name: &str, what: &str, peak: usize, cpu: Duration, report: &mut String) {
+    use std::fmt::Write as _;
+    writeln!(
+        report,
+        "{name} ({what}): {cpu:?} CPU, peak heap {:.1} MiB",
+        peak as f64 / MIB as f64
+    )
+    .unwrap();
+    assert!(cpu <= CPU_BOUND, "{name} ({what}): {cpu:?} CPU");
+    assert!(
+        peak <= HEAP_BOUND,
+        "{name} ({what}): peak heap {peak} bytes"
+    );
 }
