@@ -34,18 +34,25 @@ bindgen_version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' wasm/Cargo.toml)
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$bindgen_version" ]; then
   cargo install --locked wasm-bindgen-cli --version "=$bindgen_version"
 fi
-# wasm-opt: Debian bookworm's binaryen (108) rewrites wasm-bindgen's externref table as an
-# anyref table, which engines then refuse to grow (RangeError at init). Binaryen's own npm
-# build (wasm-opt compiled to JavaScript/WebAssembly) is new enough; pinned.
-binaryen_version=132.0.0
+# npm tools, pinned, in target/wasm/tools: wasm-opt from binaryen's own npm build (Debian
+# bookworm's binaryen 108 rewrites wasm-bindgen's externref table as an anyref table, which
+# engines then refuse to grow: RangeError at init); playwright-core to drive Debian's
+# chromium; jsqr and pngjs, an independent QR decoder for what the holder page draws;
+# @noble/ed25519 (with @noble/hashes in the browser), the JavaScript verifier the benchmark
+# compares with.
 tools="$out/tools"
-if [ "$(cat "$tools/node_modules/binaryen/package.json" 2>/dev/null \
-        | sed -n 's/^ *"version": "\(.*\)",$/\1/p')" != "$binaryen_version" ]; then
-  mkdir -p "$tools"
-  npm install --silent --no-audit --no-fund --prefix "$tools" "binaryen@$binaryen_version"
+tool_packages="binaryen@132.0.0 playwright-core@1.65.1 jsqr@1.4.0 pngjs@7.0.0 @noble/ed25519@3.2.0 @noble/hashes@2.4.0"
+if [ "$(cat "$tools/installed" 2>/dev/null)" != "$tool_packages" ]; then
+  rm -rf "$tools" && mkdir -p "$tools"
+  # shellcheck disable=SC2086 # one word a package
+  (cd "$tools" && npm init -y >/dev/null \
+    && npm install --silent --no-audit --no-fund $tool_packages)
+  echo "$tool_packages" > "$tools/installed"
 fi
+export QRSEAL_TOOLS="$tools/node_modules"
 wasm_opt=(node "$tools/node_modules/binaryen/bin/wasm-opt")
 apt_need brotli brotli
+apt_need chromium chromium
 command -v node >/dev/null && command -v npm >/dev/null \
   || { apt_need node nodejs; apt_need npm npm; }
 
@@ -72,10 +79,9 @@ build_module() { # build_module NAME CARGO_FEATURE_ARGS...: target/wasm/NAME/ wi
   brotli -f -q 11 -o "$out/$name/qrseal_wasm_bg.wasm.br" "$out/$name/qrseal_wasm_bg.wasm"
 }
 
-step "build: full module (verify, trust lists, render) and verify-only module"
+step "build: full module (verify, trust lists, render, frame decoding) and verify-only module"
 build_module full
 build_module verify-only --no-default-features
-# The integrator enables `frame` (camera decoding) once issue 10's frame API is in main.
 
 step "package: package.json, glue, .d.ts, .wasm, .wasm.br, README; npm pack"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
@@ -107,7 +113,8 @@ trap 'rm -rf "$user"' EXIT
 
 if [ "$what" = bench ]; then
   step "bench"
-  QRSEAL_USER_DIR="$user" node wasm/bench/bench-node.mjs
+  QRSEAL_USER_DIR="$user" QRSEAL_ROOT="$root" node wasm/bench/bench-node.mjs | tee -a "$out/sizes.txt"
+  QRSEAL_USER_DIR="$user" QRSEAL_ROOT="$root" node wasm/bench/bench-chromium.mjs | tee -a "$out/sizes.txt"
   exit 0
 fi
 
@@ -116,10 +123,23 @@ cargo build --locked -q -p qrseal-cli
 qrseal="$root/target/debug/qrseal"
 fixtures="$out/fixtures"
 rm -rf "$fixtures" && mkdir -p "$fixtures"
+ago() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 "$qrseal" keygen --dir "$fixtures/keys" >/dev/null
-"$qrseal" issue --keys "$fixtures/keys" --id 110101199003078888 --colour green \
-  --display '张*明 ****8888' > "$fixtures/green.txt"
+"$qrseal" root-keygen --dir "$fixtures/root" >/dev/null
+"$qrseal" trust-list --root "$fixtures/root" --add-issuer "$fixtures/keys" \
+  --out "$fixtures/trust.qstl" --now "$(ago '-4 days')" >/dev/null
+issue() { "$qrseal" issue --keys "$fixtures/keys" "$@"; }
+issue --id 110101199003078888 --colour green --display '张*明 ****8888' > "$fixtures/green.txt"
+# The stub service's second answer: issued a day ahead, past the holder page's fast-forwarded clock.
+issue --id 110101199003078888 --colour green --now "$(ago '+1 day')" > "$fixtures/green2.txt"
+issue --id 110101199003078888 --colour green --now "$(ago '-3 days')" > "$fixtures/expired.txt"
+issue --id 11010119800101001X --colour green --now "$(ago '-1 hour')" > "$fixtures/revoked.txt"
+"$qrseal" revoke --keys "$fixtures/keys" --revocations "$fixtures/rev" --id 11010119800101001X \
+  >/dev/null
+"$qrseal" publish-revocations --keys "$fixtures/keys" --revocations "$fixtures/rev" >/dev/null
 export QRSEAL_FIXTURES="$fixtures"
 
-step "Node: every test vector through the installed package, five-line use, mini-program shim"
-QRSEAL_USER_DIR="$user" QRSEAL_ROOT="$root" node --test wasm/tests/
+step "Node and headless Chromium: every test vector, five-line use, mini-program shim, pages"
+# One test file at a time: the Chromium tests start browsers, and CI has two cores.
+QRSEAL_USER_DIR="$user" QRSEAL_ROOT="$root" node --test --test-concurrency=1 wasm/tests/
+echo "screenshots: $out/test-output/"

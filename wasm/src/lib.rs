@@ -12,7 +12,7 @@
 //! `category` properties name the table row; [`Scanner::verify`] never throws for a bad
 //! token, it returns a [`Verdict`].
 //!
-//! Features: `render` (default; SVG and module matrix), `frame` (decode camera frames).
+//! Features (both default): `render` (SVG and module matrix), `frame` (decode camera frames).
 //! The package built by `scripts/wasm.sh` is documented in `wasm/README.md`.
 // wasm-bindgen's generated glue is unsafe code in macro output; none is written by hand.
 #![allow(unsafe_code)]
