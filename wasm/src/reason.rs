@@ -74,23 +74,22 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Whole seconds from a JavaScript `number`: finite, whole, not negative, at most 2^53 - 1.
 /// Anything else is `invalid_time` rather than a silently rounded or saturated value.
-pub(crate) fn seconds(value: f64, what: &str) -> Result<u64, Reason> {
-    if value.is_finite() && value >= 0.0 && value <= MAX_SAFE_INTEGER && value.fract() == 0.0 {
+pub(crate) fn seconds(value: f64, what: &str) -> Result<u64, JsValue> {
+    if (0.0..=MAX_SAFE_INTEGER).contains(&value) && value.fract() == 0.0 {
         // In range and whole (checked above), so the cast is exact.
         Ok(value as u64)
     } else {
         Err(Reason::new(
             Code::InvalidTime,
             format_args!("{what} must be whole seconds between 0 and 2^53 - 1, got {value}"),
-        ))
+        )
+        .into_js_error())
     }
 }
 
 /// A time argument: Unix seconds as a `number`.
 pub(crate) fn timestamp(value: f64, what: &str) -> Result<Timestamp, JsValue> {
-    seconds(value, what)
-        .map(Timestamp::from_unix)
-        .map_err(Reason::into_js_error)
+    seconds(value, what).map(Timestamp::from_unix)
 }
 
 /// A time result as a JavaScript `number`: every timestamp qrseal makes is below 2^53.

@@ -75,7 +75,6 @@ impl Policy {
 fn duration(secs: Option<f64>, what: &str) -> Result<Option<Duration>, JsValue> {
     secs.map(|s| seconds(s, what).map(Duration::from_secs))
         .transpose()
-        .map_err(Reason::into_js_error)
 }
 
 /// The answer to one scan: whether the token verified, whether the policy admits it, and
@@ -121,7 +120,10 @@ impl Verdict {
                     admitted: decision.admitted(),
                     error: None,
                     claims: Some(Claims::new(&verified.claims)),
-                    denials: decision.denials().map(|d| Reason::new(d.code(), d)).collect(),
+                    denials: decision
+                        .denials()
+                        .map(|d| Reason::new(d.code(), d))
+                        .collect(),
                     stale: verified.stale.map(|s| {
                         match s.data {
                             TrustData::TrustList => "trust_list",
@@ -164,7 +166,7 @@ impl Scanner {
     /// for a wrong length or a weak key.
     #[wasm_bindgen(js_name = addKey)]
     pub fn add_key(&mut self, public_key: &[u8]) -> Result<(), JsValue> {
-        let key = raw_key(public_key).map_err(Reason::into_js_error)?;
+        let key = raw_key(public_key)?;
         self.trust(TrustedKey::from_bytes(&key).map_err(throw)?);
         Ok(())
     }
@@ -187,19 +189,28 @@ impl Scanner {
     /// policy. Throws only for a `now` that is not whole seconds (code `invalid_time`).
     pub fn verify(&self, text: &str, now: f64) -> Result<Verdict, JsValue> {
         let t = timestamp(now, "now")?;
-        Ok(Verdict::of(self.verifier.verify(text, t), &self.policy, t.unix()))
+        Ok(Verdict::of(
+            self.verifier.verify(text, t),
+            &self.policy,
+            t.unix(),
+        ))
     }
 
     /// Verifies a binary token at `now`, like [`Scanner::verify`].
     #[wasm_bindgen(js_name = verifyBytes)]
     pub fn verify_bytes(&self, token: &[u8], now: f64) -> Result<Verdict, JsValue> {
         let t = timestamp(now, "now")?;
-        Ok(Verdict::of(self.verifier.verify_bytes(token, t), &self.policy, t.unix()))
+        Ok(Verdict::of(
+            self.verifier.verify_bytes(token, t),
+            &self.policy,
+            t.unix(),
+        ))
     }
 
     fn trust(&mut self, key: TrustedKey) {
         self.keys.push(key);
-        self.verifier = Verifier::new(self.keys.iter().cloned()).with_clock_skew(self.verifier.clock_skew());
+        self.verifier =
+            Verifier::new(self.keys.iter().cloned()).with_clock_skew(self.verifier.clock_skew());
     }
 }
 
@@ -248,7 +259,7 @@ impl TrustScanner {
         clock_skew: Option<f64>,
         grace: Option<f64>,
     ) -> Result<TrustScanner, JsValue> {
-        let key = raw_key(root_public_key).map_err(Reason::into_js_error)?;
+        let key = raw_key(root_public_key)?;
         let root = TrustedKey::from_bytes(&key).map_err(throw)?;
         TrustScanner::pinning(root, clock_skew, grace)
     }
@@ -272,7 +283,9 @@ impl TrustScanner {
         let skew = duration(clock_skew, "clockSkew")?.unwrap_or(Verifier::DEFAULT_CLOCK_SKEW);
         let grace = duration(grace, "grace")?.unwrap_or(TrustStore::DEFAULT_GRACE);
         Ok(TrustScanner {
-            store: TrustStore::new(root).with_clock_skew(skew).with_grace(grace),
+            store: TrustStore::new(root)
+                .with_clock_skew(skew)
+                .with_grace(grace),
             policy: qrseal_verifier::Policy::default(),
         })
     }
@@ -282,7 +295,10 @@ impl TrustScanner {
     #[wasm_bindgen(js_name = loadTrustList)]
     pub fn load_trust_list(&mut self, bytes: &[u8], now: f64) -> Result<ListInfo, JsValue> {
         let now = timestamp(now, "now")?;
-        self.store.load_trust_list(bytes, now).map(ListInfo::from).map_err(throw)
+        self.store
+            .load_trust_list(bytes, now)
+            .map(ListInfo::from)
+            .map_err(throw)
     }
 
     /// Installs an issuer-signed revocation list (full or delta) at `now`. Throws with the
@@ -290,7 +306,10 @@ impl TrustScanner {
     #[wasm_bindgen(js_name = loadRevocations)]
     pub fn load_revocations(&mut self, bytes: &[u8], now: f64) -> Result<ListInfo, JsValue> {
         let now = timestamp(now, "now")?;
-        self.store.load_revocations(bytes, now).map(ListInfo::from).map_err(throw)
+        self.store
+            .load_revocations(bytes, now)
+            .map(ListInfo::from)
+            .map_err(throw)
     }
 
     /// The state to keep across restarts (clock floor, list sequences): 44 bytes, to store
@@ -337,16 +356,24 @@ impl TrustScanner {
     /// seconds (code `invalid_time`).
     pub fn verify(&self, text: &str, now: f64) -> Result<Verdict, JsValue> {
         let t = timestamp(now, "now")?;
-        Ok(Verdict::of(self.store.verify(text, t), &self.policy, t.unix()))
+        Ok(Verdict::of(
+            self.store.verify(text, t),
+            &self.policy,
+            t.unix(),
+        ))
     }
 }
 
-fn raw_key(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN], Reason> {
+fn raw_key(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN], JsValue> {
     <[u8; PUBLIC_KEY_LEN]>::try_from(bytes).map_err(|_| {
         Reason::new(
             Code::InvalidKey,
-            format_args!("a public key is {PUBLIC_KEY_LEN} bytes, got {}", bytes.len()),
+            format_args!(
+                "a public key is {PUBLIC_KEY_LEN} bytes, got {}",
+                bytes.len()
+            ),
         )
+        .into_js_error()
     })
 }
 
@@ -355,9 +382,12 @@ fn raw_key(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN], Reason> {
 /// bytes). A key qrseal refuses to load, or a wrong length, gives false.
 #[wasm_bindgen(js_name = verifyEd25519)]
 pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    let (Ok(key), Ok(signature)) = (raw_key(public_key), <&[u8; 64]>::try_from(signature)) else {
+    let (Ok(key), Ok(signature)) = (
+        <&[u8; PUBLIC_KEY_LEN]>::try_from(public_key),
+        <&[u8; 64]>::try_from(signature),
+    ) else {
         return false;
     };
-    TrustedKey::from_bytes(&key)
+    TrustedKey::from_bytes(key)
         .is_ok_and(|key| qrseal_verifier::signature::verify(&key, message, signature))
 }
