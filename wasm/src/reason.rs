@@ -81,9 +81,28 @@ pub(crate) fn seconds(value: f64, what: &str) -> Result<u64, JsValue> {
     } else {
         Err(Reason::new(
             Code::InvalidTime,
-            format_args!("{what} must be whole seconds between 0 and 2^53 - 1, got {value}"),
+            format_args!(
+                "{what} must be whole seconds between 0 and 2^53 - 1, got {}",
+                kind_of(value)
+            ),
         )
         .into_js_error())
+    }
+}
+
+/// What is wrong with a rejected time, in words: printing the `f64` itself would link
+/// Rust's float formatting (11 KB of code) into every module for one error message.
+fn kind_of(value: f64) -> &'static str {
+    if value.is_nan() {
+        "NaN"
+    } else if value.is_infinite() {
+        "an infinity"
+    } else if value < 0.0 {
+        "a negative number"
+    } else if value.fract() != 0.0 {
+        "a fraction"
+    } else {
+        "a number above 2^53 - 1"
     }
 }
 

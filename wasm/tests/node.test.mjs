@@ -80,8 +80,11 @@ test('verdicts carry the table row in both languages, and the policy reasons', (
 
 test('bad arguments throw an Error naming the table row', () => {
   const scanner = new q.Scanner();
-  for (const now of [-1, 1.5, NaN, Infinity, 2 ** 53]) {
-    assert.throws(() => scanner.verify('QS:', now), (e) => e instanceof Error && e.code === 'invalid_time' && e.number === 504);
+  const kinds = [[-1, 'a negative number'], [1.5, 'a fraction'], [NaN, 'NaN'], [Infinity, 'an infinity'],
+    [-Infinity, 'an infinity'], [2 ** 53, 'a number above 2^53 - 1']];
+  for (const [now, kind] of kinds) {
+    assert.throws(() => scanner.verify('QS:', now), (e) => e instanceof Error && e.code === 'invalid_time'
+      && e.number === 504 && e.message.endsWith(`now must be whole seconds between 0 and 2^53 - 1, got ${kind}`));
   }
   assert.throws(() => scanner.addKey(new Uint8Array(31)), (e) => e.code === 'invalid_key');
   assert.throws(() => scanner.addKey(new Uint8Array(32)), (e) => e.code === 'invalid_key');
