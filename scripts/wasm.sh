@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package of qrseal-wasm and tests it, from a fresh machine: installs what it
 # needs when missing (rustup target wasm32, wasm-bindgen-cli pinned to the crate's
-# wasm-bindgen, Debian's brotli and chromium, binaryen, playwright-core from npm), builds the
-# full and the verify-only module, optimises them with wasm-opt, compresses with brotli,
+# wasm-bindgen, Debian's brotli, chromium and a Chinese font, binaryen and playwright-core
+# from npm), builds the full and the verify-only module, optimises them with wasm-opt, compresses with brotli,
 # packs the package with `npm pack`, installs the tarball into an empty folder and runs the
 # tests through it (Node, the mini-program shim, then headless Chromium).
 #
@@ -53,6 +53,11 @@ export QRSEAL_TOOLS="$tools/node_modules"
 wasm_opt=(node "$tools/node_modules/binaryen/bin/wasm-opt")
 apt_need brotli brotli
 apt_need chromium chromium
+# A Chinese font (1.6 MB), or the zh-CN screenshots show boxes where the text is.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+fi
 command -v node >/dev/null && command -v npm >/dev/null \
   || { apt_need node nodejs; apt_need npm npm; }
 
