@@ -2,9 +2,10 @@
 # Builds the npm package of qrseal-wasm and tests it, from a fresh machine: installs what it
 # needs when missing (rustup target wasm32, wasm-bindgen-cli pinned to the crate's
 # wasm-bindgen, Debian's brotli, chromium and a Chinese font, binaryen and playwright-core
-# from npm), builds the full and the verify-only module, optimises them with wasm-opt, compresses with brotli,
-# packs the package with `npm pack`, installs the tarball into an empty folder and runs the
-# tests through it (Node, the mini-program shim, then headless Chromium).
+# from npm), builds the full and the verify-only module, optimises them with wasm-opt,
+# compresses with brotli, packs the package with `npm pack`, installs the tarball into an
+# empty folder and runs the tests through it (Node, the mini-program shim, then headless
+# Chromium).
 #
 #   scripts/wasm.sh            build + test (what scripts/test-all.sh and CI run)
 #   scripts/wasm.sh build      build the package only: target/wasm/qrseal-wasm-VERSION.tgz
