@@ -58,6 +58,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --lock
 step "benchmarks compile"
 cargo bench --workspace --all-features --no-run --locked
 
+step "C library: header check, C tests plain / ASan+UBSan / valgrind, example, aarch64 + armv7 under qemu, sizes"
+scripts/ffi.sh test
+
 step "fuzz smoke: every fuzz target for 30 s (nightly + cargo-fuzz, installed if missing)"
 scripts/fuzz.sh smoke 30
 

@@ -26,6 +26,7 @@
 use core::fmt;
 
 mod ed25519;
+mod flat;
 mod json;
 mod keys;
 mod raw;
@@ -52,7 +53,7 @@ impl std::error::Error for GenerateError {}
 
 /// Generates every file, as `(path relative to the testvectors/ folder, contents)`, in a
 /// fixed order: `tokens.json`, `ed25519.json`, `subjects.json`, `trust.json`,
-/// `README.md`.
+/// `README.md`, `c/vectors.txt`.
 ///
 /// # Panics
 ///
@@ -82,15 +83,17 @@ fn inner() -> Result<Vec<(String, String)>, String> {
         .replace("{{CASES}}", &case_table(&cases))
         .replace("{{TRUST}}", &trust::table(&scenarios))
         .replace("{{ED25519}}", &ed25519_summary(&vectors));
+    let tokens_json = tokens::file(&builder, &cases);
+    let trust_json = trust::file(&scenarios);
+    let flat = flat::file(&tokens_json, &trust_json)?;
     Ok(vec![
-        (
-            "tokens.json".into(),
-            tokens::file(&builder, &cases).to_pretty(),
-        ),
+        ("tokens.json".into(), tokens_json.to_pretty()),
         ("ed25519.json".into(), ed.to_pretty()),
         ("subjects.json".into(), subjects.to_pretty()),
-        ("trust.json".into(), trust::file(&scenarios).to_pretty()),
+        ("trust.json".into(), trust_json.to_pretty()),
         ("README.md".into(), readme),
+        // The C tests' copy of tokens.json and trust.json (flat.rs).
+        ("c/vectors.txt".into(), flat),
     ])
 }
 

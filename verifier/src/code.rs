@@ -336,6 +336,13 @@ table! {
     /// A QR symbol cannot be built or rendered.
     Render = 506, "render", Unusable,
         "The QR code cannot be drawn.", "无法生成二维码图像。";
+    /// A host binding was called with an argument it cannot use (a NULL pointer, a value
+    /// outside its enumeration, an operation the object does not support).
+    InvalidArgument = 510, "invalid_argument", Unusable,
+        "The library was called with an invalid argument.", "调用参数无效。";
+    /// A caller-provided output buffer is too small.
+    BufferTooSmall = 511, "buffer_too_small", Unusable,
+        "The output buffer is too small.", "输出缓冲区过小。";
 
     // 900-999: bugs.
     /// An error this build's table does not name: a bug.

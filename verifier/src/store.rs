@@ -604,6 +604,14 @@ impl TrustStore {
         self.accept(verified.claims, now)
     }
 
+    /// Verifies a binary token at `now` against the trust data, as [`TrustStore::verify`]
+    /// does its text form (the same checks in the same order, from B1 on). Never allocates.
+    pub fn verify_bytes(&self, token: &[u8], now: Timestamp) -> Result<Verified, Error> {
+        self.check_state(now)?;
+        let verified = self.verifier.verify_bytes(token, now)?;
+        self.accept(verified.claims, now)
+    }
+
     /// Verifies many tokens at `now`, as [`TrustStore::verify`] would one by one, with
     /// signatures checked in batches ([`Verifier::verify_batch`]).
     pub fn verify_batch(
