@@ -52,6 +52,9 @@ step "wasm32-unknown-unknown builds (core with rendering, verifier)"
 cargo build --locked -p qrseal-core --features render --target wasm32-unknown-unknown
 cargo build --locked -p qrseal-verifier --target wasm32-unknown-unknown
 
+step "WebAssembly package: build, npm pack, every vector in Node and headless Chromium, pages"
+scripts/wasm.sh
+
 step "docs build with warnings as errors"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
 
