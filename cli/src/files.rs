@@ -62,9 +62,13 @@ pub(crate) fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>,
     // Check before opening (opening a FIFO would block) and again on the open file.
     check(fs::metadata(path).map_err(cannot)?)?;
     let mut file = fs::File::open(path).map_err(cannot)?;
-    check(file.metadata().map_err(cannot)?)?;
-    // The file may grow after the size check; never read more than `max`.
-    let mut bytes = Vec::new();
+    let meta = file.metadata().map_err(cannot)?;
+    let len = meta.len();
+    check(meta)?;
+    // Exactly the size found (at most `max`, checked above), so a large file is held once
+    // rather than in a buffer grown by doubling. The file may grow after the size check;
+    // never read more than `max`.
+    let mut bytes = Vec::with_capacity(len as usize);
     (&mut file)
         .take(max + 1)
         .read_to_end(&mut bytes)

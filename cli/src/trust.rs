@@ -1,7 +1,7 @@
 //! Trust lists from the command line: `qrseal root-keygen`, `qrseal trust-list`,
 //! `qrseal rotate`, and `qrseal inspect-list`, which prints any list file.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
 use qrseal_core::lists::{
@@ -291,29 +291,19 @@ pub(crate) fn inspect_list(args: &InspectListArgs) -> Outcome {
 /// Reads a regular file of at most `max` bytes into a buffer of exactly its size (a large
 /// revocation list is held once, not in a buffer grown by doubling).
 fn read_exact_size(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, Failure> {
-    let cannot =
-        |e: std::io::Error| Failure::usage(format!("cannot read {what} {}: {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(Failure::usage(format!(
-            "cannot read {what} {}: not a regular file",
-            path.display()
-        )));
-    }
-    if meta.len() > max {
+    // An oversized list is refused before it is opened; read_bounded does the reading (into
+    // a buffer of exactly the file's size) and every other check.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && meta.len() > max
+    {
         return Err(Failure::rejected(format!(
             "{what} {} is {} bytes, more than any list may be ({max})",
             path.display(),
             meta.len()
         )));
     }
-    // At most `max`, which fits in memory by the check above.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(meta.len())
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    Ok(bytes)
+    read_bounded(path, max, what)
 }
 
 /// Reads a trust list and checks that `root` signed it; returns its header and keys.

@@ -221,40 +221,26 @@ fn read_revocation_file(path: &Path) -> Result<Vec<u8>, Failure> {
             path.display()
         ))
     };
-    let mut file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(Failure::usage(format!(
-            "cannot read revocation list {}: not a regular file",
-            path.display()
-        )));
+    // A count beyond the format's bound is refused from the header alone. Opening a FIFO
+    // would block, so only a regular file is opened here; read_bounded checks the rest.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let mut header = Vec::with_capacity(REVOCATION_HEADER_LEN);
+        std::fs::File::open(path)
+            .map_err(cannot)?
+            .take(REVOCATION_HEADER_LEN as u64)
+            .read_to_end(&mut header)
+            .map_err(cannot)?;
+        if let Err(e @ qrseal_core::lists::ListError::TooManyEntries { .. }) =
+            RevocationList::declared_len(&header)
+        {
+            return Err(list_refused(
+                "revocation list",
+                path,
+                Error::MalformedList(e),
+            ));
+        }
     }
-    let mut header = Vec::with_capacity(REVOCATION_HEADER_LEN);
-    (&mut file)
-        .take(REVOCATION_HEADER_LEN as u64)
-        .read_to_end(&mut header)
-        .map_err(cannot)?;
-    let refused = |e| list_refused("revocation list", path, Error::MalformedList(e));
-    // A count beyond the format's bound is refused from the header alone.
-    if let Err(e @ qrseal_core::lists::ListError::TooManyEntries { .. }) =
-        RevocationList::declared_len(&header)
-    {
-        return Err(refused(e));
-    }
-    if meta.len() > MAX_REVOCATION_FILE {
-        return Err(Failure::usage(format!(
-            "revocation list {} is {} bytes, more than any list may be ({MAX_REVOCATION_FILE})",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let declared = meta.len();
-    let mut bytes = Vec::with_capacity(declared as usize);
-    bytes.extend_from_slice(&header);
-    file.take(declared - header.len() as u64)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    Ok(bytes)
+    read_bounded(path, MAX_REVOCATION_FILE, "revocation list")
 }
 
 /// A list file the trust store refused: the error's row of the table decides the exit status
