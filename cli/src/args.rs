@@ -61,6 +61,11 @@ pub(crate) enum Command {
     /// Print the header and entries of a trust list or revocation list WITHOUT checking its
     /// signature.
     InspectList(InspectListArgs),
+    /// Scan at a testing site: read scanned lines from stdin, verify each token, record it
+    /// in the collection journal and fill tubes.
+    Collect(crate::collect::CollectArgs),
+    /// Send the journal's sealed tubes to the service; mark each acknowledged once stored.
+    Upload(crate::upload::UploadArgs),
 }
 
 /// Arguments of `qrseal keygen`.
@@ -517,7 +522,7 @@ pub(crate) struct InspectListArgs {
 
 /// RFC 3339 (`2026-11-21T08:00:00Z`), or a time relative to the system clock: `now`,
 /// `now-20h`, `now+1h`.
-fn parse_time(s: &str) -> Result<Timestamp, String> {
+pub(crate) fn parse_time(s: &str) -> Result<Timestamp, String> {
     match s.strip_prefix("now") {
         Some(offset) => {
             let now = crate::files::system_now().map_err(|f| f.message().to_owned())?;
@@ -546,7 +551,7 @@ pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     s.parse::<Date>().map_err(|e| e.to_string())
 }
 
-fn parse_colour(s: &str) -> Result<Colour, String> {
+pub(crate) fn parse_colour(s: &str) -> Result<Colour, String> {
     // `--accept 'green, yellow'`: the space after the comma is not part of the colour.
     s.trim()
         .parse::<Colour>()
@@ -558,7 +563,7 @@ fn parse_ecc(s: &str) -> Result<Ecc, String> {
         .map_err(|_| "expected L, M, Q or H".to_owned())
 }
 
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 90m, 24h, 2d)"))
 }
 

@@ -20,6 +20,7 @@ use clap::Parser as _;
 
 mod args;
 mod batch;
+mod collect;
 mod demo;
 mod fail;
 mod files;
@@ -32,6 +33,7 @@ mod render;
 mod revoke;
 mod show;
 mod trust;
+mod upload;
 mod verify;
 
 use args::{Cli, Command};
@@ -75,6 +77,8 @@ fn main() -> ExitCode {
         Command::Revoke(a) => revoke::revoke(&a),
         Command::PublishRevocations(a) => revoke::publish(&a),
         Command::InspectList(a) => trust::inspect_list(&a),
+        Command::Collect(a) => collect::run(&a),
+        Command::Upload(a) => upload::run(&a),
     };
     let outcome = outcome.and_then(|exit| files::flush_stdout().map(|()| exit));
     match outcome {

@@ -191,7 +191,7 @@ fn lock_checkpoint(path: &Path) -> Result<std::fs::File, String> {
     Ok(file)
 }
 
-fn load_lists(
+pub(crate) fn load_lists(
     store: &mut TrustStore,
     trust: &Path,
     revocations: &[PathBuf],

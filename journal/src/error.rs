@@ -92,6 +92,9 @@ pub enum Error {
     /// further write. Reopen the journal to recover.
     #[error("an earlier write to the journal failed; reopen it to recover")]
     Poisoned,
+    /// The token text does not decode, or is not the token whose result was given.
+    #[error("the token text is not the token that was verified")]
+    NotThisToken,
     /// The operating system's random number generator failed (creating a journal id).
     #[error("the random number generator failed")]
     Random,

@@ -450,3 +450,39 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     }
     s
 }
+
+impl Scan {
+    /// The scan of a token the verifier accepted: its subject hash and colour from
+    /// `verified`, the policy's `decision` as the verdict (0 when admitted, else the first
+    /// denial's code number), and the key id read from the token text that was verified
+    /// ([`key_id_of`]).
+    pub fn verified(
+        verified: &qrseal_verifier::Verified,
+        decision: &qrseal_verifier::Decision,
+        key_id: KeyId,
+        scanned_at: u64,
+    ) -> Scan {
+        Scan {
+            subject: verified.claims.subject,
+            key_id,
+            colour: verified.claims.colour,
+            verdict: decision.denials().next().map_or(0, |d| d.code().number()),
+            scanned_at,
+        }
+    }
+}
+
+/// The issuer key id in the header of a token text (QR or URL form) whose subject is
+/// `subject`: the verifier's result holds the claims, not the key id. Refuses a text that
+/// does not decode or holds another subject ([`Error::NotThisToken`]), so a scan never pairs
+/// one token's key id with another's subject.
+pub fn key_id_of(token_text: &str, subject: &SubjectId) -> Result<KeyId, Error> {
+    let mut buf: qrseal_core::text::TokenBuf = [0; qrseal_core::wire::MAX_TOKEN_LEN];
+    let (bytes, _) =
+        qrseal_core::text::decode(token_text, &mut buf).map_err(|_| Error::NotThisToken)?;
+    let token = qrseal_core::Token::parse(bytes).map_err(|_| Error::NotThisToken)?;
+    if token.claims.subject != *subject {
+        return Err(Error::NotThisToken);
+    }
+    Ok(token.key_id)
+}

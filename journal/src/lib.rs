@@ -60,7 +60,7 @@ pub use batch::Batch;
 pub use error::Error;
 pub use format::{
     Damage, FRAME_HEAD, FRAME_TAIL, Header, MAGIC, MAX_HEADER_LEN, MAX_ID_LEN, MAX_PAYLOAD, Record,
-    Scan, SealReason, VERSION, is_valid_id,
+    Scan, SealReason, VERSION, is_valid_id, key_id_of,
 };
 pub use journal::{
     DEFAULT_TUBE_SIZE, Decoded, Durability, Journal, MAX_TORN_TAIL, MAX_TUBE_SIZE, OpenTube,
