@@ -51,6 +51,17 @@
 #define QRSEAL_PIXEL_RGBA8 1
 #endif
 
+// Bytes of [`qrseal_batch::key`]: a batch key (32 hex digits, `-`, at most 10 digits) and
+// its NUL.
+#define QRSEAL_BATCH_KEY_CAP 48
+
+// Bytes of [`qrseal_batch::tube`]: the longest tube barcode (64) and its NUL.
+#define QRSEAL_TUBE_BARCODE_CAP 65
+
+// A buffer of this many bytes holds any batch's JSON (100 samples of at most 120 bytes
+// each, and the envelope).
+#define QRSEAL_BATCH_JSON_CAP (16 * 1024)
+
 // Bytes of [`qrseal_claims::display_hint`]: the longest hint and its NUL.
 #define QRSEAL_DISPLAY_HINT_CAP (QRSEAL_MAX_DISPLAY_HINT_LEN + 1)
 
@@ -208,6 +219,22 @@ enum qrseal_code
   QRSEAL_INVALID_ARGUMENT = 510,
   // `buffer_too_small` (unusable): The output buffer is too small.
   QRSEAL_BUFFER_TOO_SMALL = 511,
+  // `journal_io` (unusable): The collection journal could not be written; check the storage.
+  QRSEAL_JOURNAL_IO = 600,
+  // `journal_locked` (unusable): The collection journal is open in another program.
+  QRSEAL_JOURNAL_LOCKED = 601,
+  // `journal_unsupported` (unusable): The file is not a collection journal this scanner reads.
+  QRSEAL_JOURNAL_UNSUPPORTED = 602,
+  // `journal_damaged` (unusable): The collection journal is damaged; keep the file for inspection.
+  QRSEAL_JOURNAL_DAMAGED = 603,
+  // `no_open_tube` (unusable): No tube is open; scan a tube barcode first.
+  QRSEAL_NO_OPEN_TUBE = 604,
+  // `tube_reused` (unusable): This tube was already used.
+  QRSEAL_TUBE_REUSED = 605,
+  // `not_assignable` (unusable): This scan cannot go into the tube.
+  QRSEAL_NOT_ASSIGNABLE = 606,
+  // `no_such_batch` (unusable): No tube waiting for upload has this batch key.
+  QRSEAL_NO_SUCH_BATCH = 607,
   // `internal` (internal): Internal error.
   QRSEAL_INTERNAL = 999,
 };
@@ -284,6 +311,11 @@ typedef uint32_t qrseal_stale;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// An open collection journal: an opaque handle made by [`qrseal_journal_open`] and
+// released by [`qrseal_journal_close`]. It holds an exclusive lock on the file. Every call
+// takes it `const`: calls from several threads at once are safe (they take turns inside).
+typedef struct qrseal_journal qrseal_journal;
+
 // What a checkpoint requires: an opaque handle around [`Policy`]. Made by
 // [`qrseal_policy_new`] (the default policy: green only, stale trust data denied 72 hours
 // past its next update), changed by the `qrseal_policy_set_*` functions, released by
@@ -300,16 +332,6 @@ typedef struct qrseal_policy qrseal_policy;
 // non-`const`: the caller must keep every other call off the scanner meanwhile (a lock
 // around loads, or a new scanner swapped in).
 typedef struct qrseal_scanner qrseal_scanner;
-
-// The header of a trust list or revocation list: sequence number and times (Unix seconds).
-typedef struct {
-  // Grows by one with every list published.
-  uint64_t sequence;
-  // When the list was signed.
-  uint64_t issued_at;
-  // When a newer list will have been published.
-  uint64_t next_update_by;
-} qrseal_list_info;
 
 // A verified token's claims. Times are Unix seconds.
 typedef struct {
@@ -337,6 +359,16 @@ typedef struct {
   uint8_t display_hint[QRSEAL_DISPLAY_HINT_CAP];
 } qrseal_claims;
 
+// The header of a trust list or revocation list: sequence number and times (Unix seconds).
+typedef struct {
+  // Grows by one with every list published.
+  uint64_t sequence;
+  // When the list was signed.
+  uint64_t issued_at;
+  // When a newer list will have been published.
+  uint64_t next_update_by;
+} qrseal_list_info;
+
 // The outcome of a verify that succeeded: the claims, the state of the trust data, and the
 // policy's decision with its reasons.
 typedef struct {
@@ -361,6 +393,32 @@ typedef struct {
   // The header of the revocation data the token was checked against.
   qrseal_list_info revocations;
 } qrseal_verdict;
+
+// What recording a scan did.
+typedef struct {
+  // The scan's index in the journal (0, 1, ...).
+  uint32_t index;
+  // Whether the scan went into the open tube (`tube` is then set).
+  bool assigned;
+  // The tube's sequence number.
+  uint32_t tube;
+  // Whether this scan filled the tube, which is now sealed.
+  bool sealed;
+} qrseal_scan_outcome;
+
+// A sealed tube waiting for the service's acknowledgement.
+typedef struct {
+  // The idempotency key `<journal id hex>-<tube sequence number>`: NUL-terminated ASCII.
+  uint8_t key[QRSEAL_BATCH_KEY_CAP];
+  // The tube's barcode: NUL-terminated ASCII.
+  uint8_t tube[QRSEAL_TUBE_BARCODE_CAP];
+  // The tube's sequence number.
+  uint32_t sequence;
+  // Samples in the tube.
+  size_t samples;
+  // Length of the JSON body written into the caller's buffer.
+  size_t json_len;
+} qrseal_batch;
 
 // What a scanner built from a root key holds, for display and for tests.
 typedef struct {
@@ -425,6 +483,130 @@ qrseal_code qrseal_decode_frame(const uint8_t *pixels,
                                 size_t text_cap,
                                 size_t *text_len);
 #endif
+
+// Opens the collection journal at `path` (bytes of a file name), creating it for `site` and
+// `device` (each 1-64 characters of `[A-Za-z0-9._-]`) at `now` if it does not exist. An
+// existing journal must belong to the same site and device (`QRSEAL_INVALID_ARGUMENT`
+// otherwise). A tube is sealed when it holds `tube_size` samples (1-100; 0 means 10).
+// Every call that writes returns only once its records are on stable storage (fsync).
+//
+// Opening takes an exclusive lock (`QRSEAL_JOURNAL_LOCKED` while another process or handle
+// holds it) and cuts a torn tail back to the last complete record; `*dropped_bytes`, if
+// not NULL, receives how many bytes were cut (0 normally). `QRSEAL_JOURNAL_UNSUPPORTED`:
+// not a journal, or of another version; `QRSEAL_JOURNAL_DAMAGED`: damage that is not a
+// torn tail (the file is left as it is); `QRSEAL_JOURNAL_IO`: the file cannot be read or
+// written.
+//
+// # Safety
+//
+// `path`, `site` and `device` must point to their lengths in readable bytes; `out` must be
+// NULL (refused) or writable; `dropped_bytes` must be NULL or writable.
+qrseal_code qrseal_journal_open(const uint8_t *path,
+                                size_t path_len,
+                                const uint8_t *site,
+                                size_t site_len,
+                                const uint8_t *device,
+                                size_t device_len,
+                                uint32_t tube_size,
+                                uint64_t now,
+                                qrseal_journal **out,
+                                uint64_t *dropped_bytes);
+
+// Closes a journal and releases its lock. NULL is allowed (nothing happens).
+//
+// # Safety
+//
+// `journal` must be NULL or a live handle from [`qrseal_journal_open`], not used again.
+void qrseal_journal_close(qrseal_journal *journal);
+
+// Records the scan of a token that verified: `verdict` is what
+// `qrseal_scanner_verify_text` wrote for `text` (the same bytes, without the line end), at
+// `now`. The journal keeps the subject hash, the key id (read from `text`), the colour and
+// the verdict (0 when admitted, else the first denial's code), never a name or ID number.
+// An admitted holder goes into the open tube unless none is open or the same person is
+// already in it; a tube that reaches its size is sealed. Durable when it returns; `*out`
+// says what happened. A `text` that is not the token of `verdict` is
+// `QRSEAL_INVALID_ARGUMENT`. Rejected tokens are not recorded: there is no verified
+// subject to record.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `verdict` must be NULL (refused) or readable;
+// `text` must point to `len` readable bytes; `out` must be NULL (refused) or writable.
+qrseal_code qrseal_journal_record_scan(const qrseal_journal *journal,
+                                       const qrseal_verdict *verdict,
+                                       const uint8_t *text,
+                                       size_t len,
+                                       uint64_t now,
+                                       qrseal_scan_outcome *out);
+
+// Opens a tube with `barcode` (1-64 characters of `[A-Za-z0-9._-]`) at `now`, sealing a tube
+// still open; writes the new tube's sequence number to `*out_tube`. A barcode used before
+// in this journal is `QRSEAL_TUBE_REUSED`.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `barcode` must point to `len` readable bytes;
+// `out_tube` must be NULL (refused) or writable.
+qrseal_code qrseal_journal_open_tube(const qrseal_journal *journal,
+                                     const uint8_t *barcode,
+                                     size_t len,
+                                     uint64_t now,
+                                     uint32_t *out_tube);
+
+// Seals the open tube by hand at `now`; writes its sequence number to `*out_tube`.
+// `QRSEAL_NO_OPEN_TUBE` when none is open.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `out_tube` must be NULL (refused) or writable.
+qrseal_code qrseal_journal_seal_tube(const qrseal_journal *journal,
+                                     uint64_t now,
+                                     uint32_t *out_tube);
+
+// Writes how many sealed tubes wait for upload to `*out_count`.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `out_count` must be NULL (refused) or writable.
+qrseal_code qrseal_journal_pending_count(const qrseal_journal *journal, size_t *out_count);
+
+// The pending batch number `index` (0 = oldest, below the count of
+// [`qrseal_journal_pending_count`]): its key, tube and sample count into `*out`, and the
+// JSON body to `POST /v1/samples` into `json` (`json_cap` bytes; `QRSEAL_BATCH_JSON_CAP`
+// always suffice; fewer than the body needs is `QRSEAL_BUFFER_TOO_SMALL`, nothing written).
+// An index past the end is `QRSEAL_NO_SUCH_BATCH`.
+//
+// POST the body with `Authorization: Bearer <site credential>`; on 200 or 201 call
+// [`qrseal_journal_acknowledge`] with the answer's body; on 503 or 429 wait the
+// `Retry-After` seconds plus a random part and try again (a bounded number of times); on
+// 409 leave the batch pending and alert a person.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `out` must be NULL (refused) or writable;
+// `json` must point to `json_cap` writable bytes.
+qrseal_code qrseal_journal_pending_batch(const qrseal_journal *journal,
+                                         size_t index,
+                                         qrseal_batch *out,
+                                         uint8_t *json,
+                                         size_t json_cap);
+
+// Marks the pending batch `key` as stored, given the body of the service's 200 or 201
+// answer: the answer must name this batch key, tube and sample count
+// (`QRSEAL_INVALID_ARGUMENT` otherwise, and the batch stays pending). A key that names no
+// pending batch is `QRSEAL_NO_SUCH_BATCH`; a batch acknowledged before is `QRSEAL_OK` (a
+// repeated answer changes nothing). Durable when it returns.
+//
+// # Safety
+//
+// `journal` must be NULL (refused) or live; `key` and `body` must point to their lengths in
+// readable bytes.
+qrseal_code qrseal_journal_acknowledge(const qrseal_journal *journal,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       const uint8_t *body,
+                                       size_t body_len);
 
 // Makes the default policy into `*out` (release it with [`qrseal_policy_free`]).
 //

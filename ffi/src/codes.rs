@@ -156,6 +156,22 @@ pub enum qrseal_code {
     QRSEAL_INVALID_ARGUMENT = 510,
     /// `buffer_too_small` (unusable): The output buffer is too small.
     QRSEAL_BUFFER_TOO_SMALL = 511,
+    /// `journal_io` (unusable): The collection journal could not be written; check the storage.
+    QRSEAL_JOURNAL_IO = 600,
+    /// `journal_locked` (unusable): The collection journal is open in another program.
+    QRSEAL_JOURNAL_LOCKED = 601,
+    /// `journal_unsupported` (unusable): The file is not a collection journal this scanner reads.
+    QRSEAL_JOURNAL_UNSUPPORTED = 602,
+    /// `journal_damaged` (unusable): The collection journal is damaged; keep the file for inspection.
+    QRSEAL_JOURNAL_DAMAGED = 603,
+    /// `no_open_tube` (unusable): No tube is open; scan a tube barcode first.
+    QRSEAL_NO_OPEN_TUBE = 604,
+    /// `tube_reused` (unusable): This tube was already used.
+    QRSEAL_TUBE_REUSED = 605,
+    /// `not_assignable` (unusable): This scan cannot go into the tube.
+    QRSEAL_NOT_ASSIGNABLE = 606,
+    /// `no_such_batch` (unusable): No tube waiting for upload has this batch key.
+    QRSEAL_NO_SUCH_BATCH = 607,
     /// `internal` (internal): Internal error.
     QRSEAL_INTERNAL = 999,
 }
@@ -251,6 +267,14 @@ pub(crate) const fn from_code(code: Code) -> qrseal_code {
         Code::Render => qrseal_code::QRSEAL_RENDER,
         Code::InvalidArgument => qrseal_code::QRSEAL_INVALID_ARGUMENT,
         Code::BufferTooSmall => qrseal_code::QRSEAL_BUFFER_TOO_SMALL,
+        Code::JournalIo => qrseal_code::QRSEAL_JOURNAL_IO,
+        Code::JournalLocked => qrseal_code::QRSEAL_JOURNAL_LOCKED,
+        Code::JournalUnsupported => qrseal_code::QRSEAL_JOURNAL_UNSUPPORTED,
+        Code::JournalDamaged => qrseal_code::QRSEAL_JOURNAL_DAMAGED,
+        Code::NoOpenTube => qrseal_code::QRSEAL_NO_OPEN_TUBE,
+        Code::TubeReused => qrseal_code::QRSEAL_TUBE_REUSED,
+        Code::NotAssignable => qrseal_code::QRSEAL_NOT_ASSIGNABLE,
+        Code::NoSuchBatch => qrseal_code::QRSEAL_NO_SUCH_BATCH,
         Code::Internal => qrseal_code::QRSEAL_INTERNAL,
         _ => qrseal_code::QRSEAL_INTERNAL,
     }
@@ -329,6 +353,14 @@ pub(crate) const fn name(code: Code) -> Option<&'static CStr> {
         Code::Render => c"render",
         Code::InvalidArgument => c"invalid_argument",
         Code::BufferTooSmall => c"buffer_too_small",
+        Code::JournalIo => c"journal_io",
+        Code::JournalLocked => c"journal_locked",
+        Code::JournalUnsupported => c"journal_unsupported",
+        Code::JournalDamaged => c"journal_damaged",
+        Code::NoOpenTube => c"no_open_tube",
+        Code::TubeReused => c"tube_reused",
+        Code::NotAssignable => c"not_assignable",
+        Code::NoSuchBatch => c"no_such_batch",
         Code::Internal => c"internal",
         _ => return None,
     })
@@ -408,6 +440,14 @@ pub(crate) const fn message(code: Code, language: Language) -> Option<&'static C
             Code::Render => c"无法生成二维码图像。",
             Code::InvalidArgument => c"调用参数无效。",
             Code::BufferTooSmall => c"输出缓冲区过小。",
+            Code::JournalIo => c"采样记录无法写入，请检查存储空间。",
+            Code::JournalLocked => c"采样记录已被另一程序打开。",
+            Code::JournalUnsupported => c"该文件不是本设备可读取的采样记录。",
+            Code::JournalDamaged => c"采样记录已损坏，请保留文件以便检查。",
+            Code::NoOpenTube => c"没有打开的采样管，请先扫描采样管条码。",
+            Code::TubeReused => c"该采样管已使用过。",
+            Code::NotAssignable => c"该扫码记录不能放入此采样管。",
+            Code::NoSuchBatch => c"没有待上传的采样管使用此批次号。",
             Code::Internal => c"内部错误。",
             _ => return None,
         },
@@ -482,6 +522,14 @@ pub(crate) const fn message(code: Code, language: Language) -> Option<&'static C
             Code::Render => c"The QR code cannot be drawn.",
             Code::InvalidArgument => c"The library was called with an invalid argument.",
             Code::BufferTooSmall => c"The output buffer is too small.",
+            Code::JournalIo => c"The collection journal could not be written; check the storage.",
+            Code::JournalLocked => c"The collection journal is open in another program.",
+            Code::JournalUnsupported => c"The file is not a collection journal this scanner reads.",
+            Code::JournalDamaged => c"The collection journal is damaged; keep the file for inspection.",
+            Code::NoOpenTube => c"No tube is open; scan a tube barcode first.",
+            Code::TubeReused => c"This tube was already used.",
+            Code::NotAssignable => c"This scan cannot go into the tube.",
+            Code::NoSuchBatch => c"No tube waiting for upload has this batch key.",
             Code::Internal => c"Internal error.",
             _ => return None,
         },

@@ -36,6 +36,10 @@
 //! qrseal_scanner_free(scanner);
 //! ```
 //!
+//! The collection journal (qrseal-journal) is exposed as [`qrseal_journal`]: open it, record
+//! each verified scan, open and seal tubes, read the pending batches as JSON bytes to POST
+//! with the host's own HTTP stack, and mark them acknowledged (docs/SPEC.md §18).
+//!
 //! Features: `frame` adds `qrseal_decode_frame` (the verifier's `image` feature), declared in
 //! the header under `#if defined(QRSEAL_FEATURE_FRAME)`. Install with `scripts/ffi.sh install
 //! PREFIX` (header, both libraries, `qrseal.pc`).
@@ -59,6 +63,7 @@ mod frame;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod journal;
 mod policy;
 mod scanner;
 mod types;
@@ -66,6 +71,7 @@ mod types;
 pub use codes::*;
 #[cfg(feature = "frame")]
 pub use frame::*;
+pub use journal::*;
 pub use policy::*;
 pub use scanner::*;
 pub use types::*;

@@ -105,3 +105,25 @@ impl Error {
         move |source| Error::Io { what, source }
     }
 }
+
+impl Error {
+    /// The row of the one error table (docs/SPEC.md §7.5) this error reports as: what C and
+    /// WASM hosts switch on.
+    pub fn code(&self) -> qrseal_verifier::Code {
+        use qrseal_verifier::Code;
+        match self {
+            Error::Io { .. } | Error::Exists | Error::Poisoned => Code::JournalIo,
+            Error::Locked => Code::JournalLocked,
+            Error::NotAJournal | Error::UnsupportedVersion(_) | Error::CorruptHeader(_) => {
+                Code::JournalUnsupported
+            }
+            Error::Damaged { .. } | Error::Inconsistent { .. } => Code::JournalDamaged,
+            Error::NoOpenTube => Code::NoOpenTube,
+            Error::TubeReused(_) => Code::TubeReused,
+            Error::NoSuchScan(_) | Error::NotAssignable { .. } => Code::NotAssignable,
+            Error::NoSuchBatch(_) => Code::NoSuchBatch,
+            Error::BadId { .. } | Error::BadTubeSize | Error::NotThisToken => Code::InvalidArgument,
+            Error::Random => Code::Internal,
+        }
+    }
+}

@@ -14,7 +14,7 @@
 //! SPEC rows from it. Numbers are never reused:
 //! a retired code keeps its number out of circulation. Ranges: 100-199 token format,
 //! 200-299 token verification, 300-399 trust data, 400-499 policy denials, 500-599 unusable
-//! input, 900-999 internal.
+//! input, 600-699 the collection journal, 900-999 internal.
 
 use core::fmt;
 
@@ -80,8 +80,8 @@ macro_rules! table {
         ///
         /// Numbers are never reused. Ranges: 100-199 token format, 200-299 token
         /// verification, 300-399 trust data and scanner state, 400-499 policy denials,
-        /// 500-599 unusable input, 900-999 internal. Adding a code is one line in
-        /// verifier/src/code.rs (`table!`); then
+        /// 500-599 unusable input, 600-699 the collection journal, 900-999 internal. Adding
+        /// a code is one line in verifier/src/code.rs (`table!`); then
         /// `QRSEAL_WRITE_SPEC_TABLE=1 cargo test -p qrseal-verifier --test error_table`
         /// rewrites the SPEC rows from it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -343,6 +343,35 @@ table! {
     /// A caller-provided output buffer is too small.
     BufferTooSmall = 511, "buffer_too_small", Unusable,
         "The output buffer is too small.", "输出缓冲区过小。";
+
+    // 600-699: the collection journal (qrseal-journal, SPEC §18).
+    /// The collection journal could not be read or written (a full disk, a file-size limit,
+    /// a failed fsync); a failed append leaves no partial record.
+    JournalIo = 600, "journal_io", Unusable,
+        "The collection journal could not be written; check the storage.", "采样记录无法写入，请检查存储空间。";
+    /// Another process or handle holds the collection journal open.
+    JournalLocked = 601, "journal_locked", Unusable,
+        "The collection journal is open in another program.", "采样记录已被另一程序打开。";
+    /// The file is not a collection journal of a version this library reads.
+    JournalUnsupported = 602, "journal_unsupported", Unusable,
+        "The file is not a collection journal this scanner reads.", "该文件不是本设备可读取的采样记录。";
+    /// The collection journal is damaged beyond a torn tail, or holds records that break
+    /// its rules; nothing was changed.
+    JournalDamaged = 603, "journal_damaged", Unusable,
+        "The collection journal is damaged; keep the file for inspection.", "采样记录已损坏，请保留文件以便检查。";
+    /// No tube is open.
+    NoOpenTube = 604, "no_open_tube", Unusable,
+        "No tube is open; scan a tube barcode first.", "没有打开的采样管，请先扫描采样管条码。";
+    /// The tube barcode was already used in this journal.
+    TubeReused = 605, "tube_reused", Unusable,
+        "This tube was already used.", "该采样管已使用过。";
+    /// The scan cannot go into the tube (denied, already in a tube, or the same person is
+    /// already in this one), or names no scan.
+    NotAssignable = 606, "not_assignable", Unusable,
+        "This scan cannot go into the tube.", "该扫码记录不能放入此采样管。";
+    /// No sealed tube waiting for upload has this batch key.
+    NoSuchBatch = 607, "no_such_batch", Unusable,
+        "No tube waiting for upload has this batch key.", "没有待上传的采样管使用此批次号。";
 
     // 900-999: bugs.
     /// An error this build's table does not name: a bug.
