@@ -205,6 +205,32 @@ PY
   printf '%s\n' "ADMIT green 张*明 ****1234" "REJECT bad_signature The code's signature is not valid: it is forged or damaged." \
     "DENY yellow colour" | diff -u - "$dir/out.txt"
   example_run_root
+  example_run_journal
+}
+
+# Collection mode: two admitted holders fill a tube of two, a third waits for the next tube;
+# a second run continues the same journal; the pending batch is printed for upload.
+example_run_journal() {
+  local dir=$WORK/example-journal qrseal=$PWD/target/debug/qrseal
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    "$qrseal" keygen --dir keys >/dev/null
+    for i in 1 2 3; do
+      echo "1101011990000000${i}X" >id.txt
+      "$qrseal" issue --keys keys --id-file id.txt --colour green >>scans.txt
+    done
+    run() { LD_LIBRARY_PATH=$WORK/host/lib "$WORK/c-scanner" --journal site.qsj --site site-1 \
+      --device gate-1 --tube-size 2 keys/issuer.pub; }
+    { echo TUBE:T-1; sed -n 1p scans.txt; } | run >out.txt
+    { sed -n 2,3p scans.txt; echo TUBE:T-1; } | run >>out.txt
+  )
+  cat "$dir/out.txt"
+  sed -E 's/[0-9a-f]{32}-/ID-/g; s/"(subject|kid)":"[0-9a-f]+"/"\1":H/g; s/_at":[0-9]+/_at":T/g' \
+    "$dir/out.txt" | diff -u - <(printf '%s\n' "TUBE T-1 1" "ADMIT green " "TUBED 1 0" \
+    "ADMIT green " "TUBED 1 1" "SEALED 1" "ADMIT green " \
+    "ERROR tube_reused This tube was already used." "POST /v1/samples ID-1" \
+    '{"batch":"ID-1","site":"site-1","device":"gate-1","tube":"T-1","opened_at":T,"sealed_at":T,"samples":[{"subject":H,"kid":H,"colour":"green","scanned_at":T},{"subject":H,"kid":H,"colour":"green","scanned_at":T}]}')
 }
 
 # The same example pinning a root key: a trust list and a revocation list made by the
