@@ -730,6 +730,139 @@ def normalise(id_number):
         return None
     return s.upper()
 
+# ---- Collection journal (SPEC §18), written from the SPEC text ----
+
+JOURNAL_COLOURS = ["green", "yellow", "red", "dark-red"]
+JOURNAL_REASONS = ["full", "by_hand", "replaced"]
+
+def journal_id_ok(b):
+    return 1 <= len(b) <= 64 and all(chr(c).isascii() and (chr(c).isalnum() or chr(c) in "._-") for c in b)
+
+def read_journal(data):
+    """Returns ("error", code) or the expected object of journal.json."""
+    import zlib
+    if data[:8] != b"QSJOURNL":
+        return ("error", "journal_unsupported")
+    if len(data) < 12 or int.from_bytes(data[8:10], "little") != 1:
+        return ("error", "journal_unsupported")
+    h = int.from_bytes(data[10:12], "little")
+    if not 44 <= h <= 170 or len(data) < h or zlib.crc32(data[:h - 4]) != int.from_bytes(data[h - 4:h], "little"):
+        return ("error", "journal_unsupported")
+    ids, at = [], 36
+    for _ in range(2):
+        n = data[at] if at < h - 4 else None
+        if n is None or at + 1 + n > h - 4 or not journal_id_ok(data[at + 1:at + 1 + n]):
+            return ("error", "journal_unsupported")
+        ids.append(data[at + 1:at + 1 + n].decode())
+        at += 1 + n
+    if at != h - 4:
+        return ("error", "journal_unsupported")
+    header = {"journal_id": data[12:28].hex(), "site": ids[0], "device": ids[1],
+              "created_at": u64(data, 28)}
+    st = {"scans": 0, "assignable": {}, "open": None, "last": 0, "barcodes": set(),
+          "pending": {}, "acked": 0}
+    records, off, tail = [], h, None
+    while off < len(data):
+        if len(data) - off < 5:
+            tail = "torn"; break
+        n = int.from_bytes(data[off:off + 4], "little")
+        if n > 1024:
+            tail = "bad_length"; break
+        if len(data) - off < 9 + n:
+            tail = "torn"; break
+        if zlib.crc32(data[off:off + 5 + n]) != int.from_bytes(data[off + 5 + n:off + 9 + n], "little"):
+            tail = "bad_checksum"; break
+        t, p = data[off + 4], data[off + 5:off + 5 + n]
+        r = journal_record(t, p)
+        if r is None or not journal_apply(st, r):
+            return ("error", "journal_damaged")
+        r = dict({"offset": off}, **r)
+        records.append(r)
+        off += 9 + n
+    if tail is not None and len(data) - off > 65536:
+        return ("error", "journal_damaged")
+    key = lambda tube: f"{header['journal_id']}-{tube}"
+    pending = []
+    for tube in sorted(st["pending"]):
+        tb = st["pending"][tube]
+        body = {"batch": key(tube), "site": header["site"], "device": header["device"],
+                "tube": tb["barcode"], "opened_at": tb["opened_at"], "sealed_at": tb["sealed_at"],
+                "samples": [{"subject": s["subject"], "kid": s["kid"], "colour": s["colour"],
+                             "scanned_at": s["scanned_at"]} for s in tb["samples"]]}
+        pending.append({"key": key(tube), "json": json.dumps(body, separators=(",", ":"), ensure_ascii=False)})
+    o = st["open"]
+    return {"header": header, "records": records,
+            "tail": None if tail is None else {"offset": off, "reason": tail, "dropped_bytes": len(data) - off},
+            "scans": st["scans"],
+            "open_tube": None if o is None else {"tube": o["tube"], "barcode": o["barcode"], "samples": len(o["samples"])},
+            "pending": pending, "acknowledged": st["acked"]}
+
+def journal_record(t, p):
+    if t == 1 and len(p) == 27 and p[16] < 4:
+        return {"type": "scan", "subject": p[:12].hex(), "kid": p[12:16].hex(),
+                "colour": JOURNAL_COLOURS[p[16]], "verdict": int.from_bytes(p[17:19], "little"),
+                "scanned_at": u64(p, 19)}
+    if t == 2 and len(p) >= 13 and len(p) == 13 + p[12] and journal_id_ok(p[13:]):
+        return {"type": "tube_opened", "tube": int.from_bytes(p[:4], "little"),
+                "barcode": p[13:].decode(), "opened_at": u64(p, 4)}
+    if t == 3 and len(p) == 8:
+        return {"type": "assigned", "scan": int.from_bytes(p[:4], "little"), "tube": int.from_bytes(p[4:], "little")}
+    if t == 4 and len(p) == 13 and p[12] < 3:
+        return {"type": "tube_sealed", "tube": int.from_bytes(p[:4], "little"), "sealed_at": u64(p, 4),
+                "reason": JOURNAL_REASONS[p[12]]}
+    if t == 5 and len(p) == 12:
+        return {"type": "acknowledged", "tube": int.from_bytes(p[:4], "little"), "stored_at": u64(p, 4)}
+    return None
+
+def journal_apply(st, r):
+    o = st["open"]
+    if r["type"] == "scan":
+        if r["verdict"] == 0:
+            st["assignable"][st["scans"]] = r
+        st["scans"] += 1
+    elif r["type"] == "tube_opened":
+        if o is not None or r["tube"] != st["last"] + 1 or r["barcode"] in st["barcodes"]:
+            return False
+        st["barcodes"].add(r["barcode"])
+        st["last"] = r["tube"]
+        st["open"] = {"tube": r["tube"], "barcode": r["barcode"], "opened_at": r["opened_at"], "samples": []}
+    elif r["type"] == "assigned":
+        s = st["assignable"].get(r["scan"])
+        if o is None or o["tube"] != r["tube"] or s is None or len(o["samples"]) >= 100 \
+                or any(x["subject"] == s["subject"] for x in o["samples"]):
+            return False
+        o["samples"].append(st["assignable"].pop(r["scan"]))
+    elif r["type"] == "tube_sealed":
+        if o is None or o["tube"] != r["tube"]:
+            return False
+        o["sealed_at"] = r["sealed_at"]
+        if o["samples"]:
+            st["pending"][o["tube"]] = o
+        st["open"] = None
+    elif r["type"] == "acknowledged":
+        if r["tube"] not in st["pending"]:
+            return False
+        del st["pending"][r["tube"]]
+        st["acked"] += 1
+    return True
+
+def check_journal(root):
+    failures = 0
+    doc = json.load(open(f"{root}/journal.json"))
+    for c in doc["cases"]:
+        data = bytes.fromhex(c["file_hex"]) + bytes(c["zero_bytes_after"])
+        got = read_journal(data)
+        exp = c["expected"]
+        if isinstance(got, tuple):
+            ok = exp == {"error": got[1]}
+        else:
+            ok = got == exp
+        if not ok:
+            failures += 1
+            print("JOURNAL MISMATCH", c["name"], got if isinstance(got, tuple) else "", exp if "error" in exp else "")
+    print(f"journal.json: {len(doc['cases'])} files read")
+    return failures
+
 def main(root):
     import hmac
     failures = 0
@@ -786,6 +919,7 @@ def main(root):
             print("SUBJECT SHOULD BE REFUSED", r)
     print(f"subjects.json: {len(subj['subjects'])} hashed, {len(subj['rejected_id_numbers'])} refused")
     failures += check_trust(root)
+    failures += check_journal(root)
     print("OK" if failures == 0 else f"{failures} FAILURES")
     sys.exit(1 if failures else 0)
 

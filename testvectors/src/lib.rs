@@ -27,6 +27,7 @@ use core::fmt;
 
 mod ed25519;
 mod flat;
+mod journal;
 mod json;
 mod keys;
 mod raw;
@@ -53,7 +54,7 @@ impl std::error::Error for GenerateError {}
 
 /// Generates every file, as `(path relative to the testvectors/ folder, contents)`, in a
 /// fixed order: `tokens.json`, `ed25519.json`, `subjects.json`, `trust.json`,
-/// `README.md`, `c/vectors.txt`.
+/// `README.md`, `c/vectors.txt`, `journal.json`.
 ///
 /// # Panics
 ///
@@ -86,6 +87,7 @@ fn inner() -> Result<Vec<(String, String)>, String> {
     let tokens_json = tokens::file(&builder, &cases);
     let trust_json = trust::file(&scenarios);
     let flat = flat::file(&tokens_json, &trust_json)?;
+    let journal = journal::file()?;
     Ok(vec![
         ("tokens.json".into(), tokens_json.to_pretty()),
         ("ed25519.json".into(), ed.to_pretty()),
@@ -94,6 +96,7 @@ fn inner() -> Result<Vec<(String, String)>, String> {
         ("README.md".into(), readme),
         // The C tests' copy of tokens.json and trust.json (flat.rs).
         ("c/vectors.txt".into(), flat),
+        ("journal.json".into(), journal.to_pretty()),
     ])
 }
 

@@ -884,3 +884,89 @@ fn every_trust_scenario_runs_as_expected_with_batched_verification() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(batched >= 3, "only {batched} runs of several verify steps");
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. Collection journal files: decoded and opened as journal.json states.
+
+#[test]
+fn journal_cases_read_as_stated() {
+    let doc = load("journal.json");
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut bytes = hex::decode(case["file_hex"].as_str().unwrap()).unwrap();
+        bytes.resize(
+            bytes.len() + case["zero_bytes_after"].as_u64().unwrap() as usize,
+            0,
+        );
+        let expected = &case["expected"];
+        let path =
+            std::env::temp_dir().join(format!("qrseal-vectors-{}-{name}", std::process::id()));
+        fs::write(&path, &bytes).unwrap();
+        let opened = qrseal_journal::Journal::open(&path, qrseal_journal::Options::default());
+        if let Some(code) = expected.get("error") {
+            let err = qrseal_journal::decode(&bytes).unwrap_err();
+            assert_eq!(err.code().as_str(), code.as_str().unwrap(), "{name}");
+            assert_eq!(
+                opened.unwrap_err().code().as_str(),
+                code.as_str().unwrap(),
+                "{name}"
+            );
+            assert_eq!(
+                fs::read(&path).unwrap(),
+                bytes,
+                "{name}: refused file left unchanged"
+            );
+            fs::remove_file(&path).unwrap();
+            continue;
+        }
+        let decoded = qrseal_journal::decode(&bytes).unwrap();
+        let offsets: Vec<u64> = decoded.records.iter().map(|r| r.0).collect();
+        let want: Vec<u64> = expected["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["offset"].as_u64().unwrap())
+            .collect();
+        assert_eq!(offsets, want, "{name}");
+        let (j, recovery) = opened.unwrap();
+        match &expected["tail"] {
+            Value::Null => assert_eq!(recovery.dropped_bytes, 0, "{name}"),
+            t => {
+                assert_eq!(recovery.offset, t["offset"].as_u64().unwrap(), "{name}");
+                assert_eq!(
+                    recovery.dropped_bytes,
+                    t["dropped_bytes"].as_u64().unwrap(),
+                    "{name}"
+                );
+                assert_eq!(
+                    recovery.reason.unwrap().as_str(),
+                    t["reason"].as_str().unwrap()
+                );
+            }
+        }
+        let status = j.status().unwrap();
+        assert_eq!(
+            u64::from(status.scans),
+            expected["scans"].as_u64().unwrap(),
+            "{name}"
+        );
+        let pending: Vec<Value> = j
+            .pending_batches()
+            .unwrap()
+            .into_iter()
+            .map(|b| json!({"key": b.key, "json": String::from_utf8(b.json).unwrap()}))
+            .collect();
+        assert_eq!(Value::Array(pending), expected["pending"], "{name}");
+        assert_eq!(
+            status
+                .open_tube
+                .map(|t| json!({"tube": t.tube, "barcode": t.barcode, "samples": t.samples})),
+            Some(expected["open_tube"].clone()).filter(|v| !v.is_null()),
+            "{name}"
+        );
+        drop(j);
+        fs::remove_file(&path).unwrap();
+    }
+}
