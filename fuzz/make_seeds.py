@@ -63,5 +63,9 @@ for c in cases[:3]:
     subprocess.run([str(qrseal), "render", c["qr_text"], "--png", str(out), "--module-size", "2"],
                    check=True, stderr=subprocess.DEVNULL)
 
+# Journal files: every file of testvectors/journal.json (without its trailing zeros).
+for c in json.loads((root / "testvectors" / "journal.json").read_text())["cases"]:
+    write("journal_reader", c["name"], bytes.fromhex(c["file_hex"]))
+
 for d in sorted(seeds.iterdir()):
     print(f"{d.name}: {len(list(d.iterdir()))} seeds")
