@@ -76,12 +76,17 @@ impl AppState {
     pub fn new(config: Config, pool: AnyPool, issuer: Issuer, admin_token: &str) -> AppState {
         let per_minute =
             NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let turn = store::WriteTurn::default();
         AppState {
             admission: Admission::new(config.max_in_flight, config.shed_retry_after),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             admin_hash: Sha256::digest(admin_token.as_bytes()).into(),
-            tokens: store::TokenWriter::spawn(pool.clone()),
-            samples: crate::samples::Samples::new(pool.clone(), config.site_uploads_per_minute),
+            tokens: store::TokenWriter::spawn(pool.clone(), turn.clone()),
+            samples: crate::samples::Samples::new(
+                pool.clone(),
+                turn,
+                config.site_uploads_per_minute,
+            ),
             metrics: Metrics::default(),
             config,
             pool,

@@ -37,6 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::app::{self, AppState};
 use crate::error::{ApiError, ServiceCode};
+use crate::store::WriteTurn;
 
 /// Largest upload body accepted: 100 samples at about 100 bytes each, with room for
 /// whitespace. The other routes keep [`app::MAX_BODY_BYTES`].
@@ -60,12 +61,14 @@ pub struct Samples {
 impl Samples {
     /// Starts the writer task on `pool` (call inside a Tokio runtime); each site may make
     /// `uploads_per_minute` upload requests a minute, in bursts of as many.
-    pub fn new(pool: AnyPool, uploads_per_minute: u32) -> Samples {
+    /// The writer writes when it holds `turn`, shared with the process's other batch
+    /// writers.
+    pub fn new(pool: AnyPool, turn: WriteTurn, uploads_per_minute: u32) -> Samples {
         let per_minute = NonZeroU32::new(uploads_per_minute).unwrap_or(NonZeroU32::MIN);
         // Keys are authenticated site ids, so the map is bounded by the enrolled sites.
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute));
         let (writer, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_groups(pool, limiter, rx));
+        tokio::spawn(write_groups(pool, turn, limiter, rx));
         Samples { writer }
     }
 }
@@ -436,6 +439,7 @@ impl std::fmt::Debug for Job {
 /// is retried in a transaction of its own, so that one failure does not fail the others.
 async fn write_groups(
     pool: AnyPool,
+    turn: WriteTurn,
     limiter: DefaultKeyedRateLimiter<String>,
     mut rx: mpsc::Receiver<Job>,
 ) {
@@ -474,6 +478,7 @@ async fn write_groups(
         // One lock order for every group: two processes writing the same batches take
         // their unique-index locks in the same order on PostgreSQL.
         authorised.sort_by(|a, b| a.upload.batch.cmp(&b.upload.batch));
+        let _turn = turn.lock().await;
         match write_group(&pool, &authorised).await {
             Ok(written) => {
                 for (job, w) in authorised.drain(..).zip(written) {
