@@ -66,6 +66,8 @@ pub struct AppState {
     pub limiter: DefaultKeyedRateLimiter<[u8; SUBJECT_LEN]>,
     /// Stores refreshed tokens in batches.
     pub tokens: store::TokenWriter,
+    /// Collection sites' uploads.
+    pub samples: crate::samples::Samples,
 }
 
 impl AppState {
@@ -74,11 +76,17 @@ impl AppState {
     pub fn new(config: Config, pool: AnyPool, issuer: Issuer, admin_token: &str) -> AppState {
         let per_minute =
             NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        let turn = store::WriteTurn::default();
         AppState {
             admission: Admission::new(config.max_in_flight, config.shed_retry_after),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             admin_hash: Sha256::digest(admin_token.as_bytes()).into(),
-            tokens: store::TokenWriter::spawn(pool.clone()),
+            tokens: store::TokenWriter::spawn(pool.clone(), turn.clone()),
+            samples: crate::samples::Samples::new(
+                pool.clone(),
+                turn,
+                config.site_uploads_per_minute,
+            ),
             metrics: Metrics::default(),
             config,
             pool,
@@ -100,6 +108,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/revocations/delta/{sequence}", get(revocations_delta))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/v1/sites", post(crate::samples::enrol_site))
+        .route(
+            "/v1/samples",
+            post(crate::samples::upload)
+                .layer(DefaultBodyLimit::max(crate::samples::MAX_UPLOAD_BYTES)),
+        )
+        .route("/v1/samples/{tube}", get(crate::samples::tube))
         .route_layer(middleware::from_fn_with_state(state.clone(), record))
         .fallback(|| async { ApiError::service(ServiceCode::NotFound) })
         .method_not_allowed_fallback(|| async { ApiError::service(ServiceCode::MethodNotAllowed) })
@@ -123,6 +138,9 @@ pub const ROUTES: &[&str] = &[
     "/v1/revocations/delta/{sequence}",
     "/healthz",
     "/metrics",
+    "/v1/sites",
+    "/v1/samples",
+    "/v1/samples/{tube}",
 ];
 
 async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
@@ -168,11 +186,11 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn now_i64() -> i64 {
+pub(crate) fn now_i64() -> i64 {
     i64::try_from(unix_now()).unwrap_or(i64::MAX)
 }
 
-async fn timed<T>(
+pub(crate) async fn timed<T>(
     state: &AppState,
     f: impl Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, ApiError> {
@@ -185,17 +203,17 @@ async fn timed<T>(
     out.map_err(|e| ApiError::storage(&e))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();
     (!token.is_empty() && token.len() <= MAX_CREDENTIAL_LEN).then_some(token)
 }
 
-fn hash_hex(secret: &str) -> String {
+pub(crate) fn hash_hex(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -206,7 +224,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks the admin token in constant time (over its SHA-256, so even its length leaks not).
-fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let presented: [u8; 32] = Sha256::digest(bearer(headers).unwrap_or("").as_bytes()).into();
     if bool::from(presented.ct_eq(&state.admin_hash)) {
         Ok(())
@@ -215,7 +233,7 @@ fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
     }
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {
     let body = body.map_err(|e| {
@@ -235,7 +253,7 @@ fn path_subject(path: Result<Path<String>, PathRejection>) -> Result<String, Api
     })
 }
 
-fn no_store(mut response: Response) -> Response {
+pub(crate) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

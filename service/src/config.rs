@@ -47,6 +47,9 @@ pub struct Config {
     /// Token requests a holder may make per minute (and in a burst).
     #[arg(long = "holder-rate", env = "QRSEAL_HOLDER_RATE", default_value_t = 6)]
     pub holder_requests_per_minute: u32,
+    /// Sample uploads a collection site may make per minute (and in a burst).
+    #[arg(long = "site-rate", env = "QRSEAL_SITE_RATE", default_value_t = 600)]
+    pub site_uploads_per_minute: u32,
     /// Database connections per process.
     #[arg(long, env = "QRSEAL_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,

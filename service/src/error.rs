@@ -29,7 +29,8 @@ pub enum ServiceCode {
     InvalidIdNumber,
     /// The status cannot be true (a vaccine dose dated after today).
     InvalidStatus,
-    /// Too many token requests by this holder; retry after `Retry-After`.
+    /// Too many token requests by this holder, or uploads by this site; retry after
+    /// `Retry-After`.
     RateLimited,
     /// The service is at capacity; retry after `Retry-After`, keep showing the token held.
     Overloaded,
@@ -39,6 +40,11 @@ pub enum ServiceCode {
     Timeout,
     /// The asked list has not been published (yet).
     NotPublished,
+    /// A sample batch key already holds other content, or the tube is stored under another
+    /// batch. Retrying does not help.
+    BatchConflict,
+    /// The upload names another site than the one whose credential sent it.
+    SiteMismatch,
 }
 
 impl ServiceCode {
@@ -60,6 +66,8 @@ impl ServiceCode {
             ServiceCode::StorageUnavailable => "storage_unavailable",
             ServiceCode::Timeout => "timeout",
             ServiceCode::NotPublished => "not_published",
+            ServiceCode::BatchConflict => "batch_conflict",
+            ServiceCode::SiteMismatch => "site_mismatch",
         }
     }
 
@@ -74,7 +82,8 @@ impl ServiceCode {
             ServiceCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ServiceCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ServiceCode::NoStatus => StatusCode::CONFLICT,
+            ServiceCode::NoStatus | ServiceCode::BatchConflict => StatusCode::CONFLICT,
+            ServiceCode::SiteMismatch => StatusCode::FORBIDDEN,
             ServiceCode::InvalidStatus => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ServiceCode::Overloaded | ServiceCode::StorageUnavailable | ServiceCode::Timeout => {
@@ -95,13 +104,17 @@ impl ServiceCode {
             ServiceCode::NoStatus => "The holder has no status yet.",
             ServiceCode::InvalidIdNumber => "The ID number is not valid.",
             ServiceCode::InvalidStatus => "The status cannot be true.",
-            ServiceCode::RateLimited => "Too many token requests; retry later.",
+            ServiceCode::RateLimited => "Too many requests; retry later.",
             ServiceCode::Overloaded => {
                 "The service is busy; keep showing your valid token and retry later."
             }
             ServiceCode::StorageUnavailable => "The database is unavailable; retry later.",
             ServiceCode::Timeout => "The request took too long; retry later.",
             ServiceCode::NotPublished => "This list has not been published.",
+            ServiceCode::BatchConflict => {
+                "This batch key or tube is stored already with other content."
+            }
+            ServiceCode::SiteMismatch => "The upload names another site than its credential.",
         }
     }
 }

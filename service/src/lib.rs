@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod publisher;
+pub mod samples;
 pub mod store;
 pub mod subject;
 

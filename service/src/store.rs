@@ -360,14 +360,24 @@ const TOKEN_QUEUE: usize = 65_536;
 /// Most token writes in one transaction.
 const TOKEN_BATCH: usize = 1_024;
 
+/// Takes turns between this process's batch writers (refreshed tokens, sample uploads).
+/// SQLite has one write lock, and a writer waiting for it polls with growing sleeps while a
+/// busy one takes it again at once, so without turns one writer starves the other for
+/// seconds; this lock is first come, first served.
+pub type WriteTurn = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 impl TokenWriter {
-    /// Starts the writer task on `pool`.
-    pub fn spawn(pool: AnyPool) -> TokenWriter {
+    /// Starts the writer task on `pool`; it writes when it holds `turn`.
+    pub fn spawn(pool: AnyPool, turn: WriteTurn) -> TokenWriter {
         let (queue, mut rx) = tokio::sync::mpsc::channel::<(String, StoredToken)>(TOKEN_QUEUE);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(TOKEN_BATCH);
             while rx.recv_many(&mut batch, TOKEN_BATCH).await > 0 {
-                if let Err(e) = store_tokens(&pool, &batch).await {
+                let written = {
+                    let _turn = turn.lock().await;
+                    store_tokens(&pool, &batch).await
+                };
+                if let Err(e) = written {
                     eprintln!(
                         "qrseal-service: storing {} refreshed tokens failed: {e}",
                         batch.len()

@@ -34,6 +34,7 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
             "string" => value.is_string(),
             "integer" => value.is_i64() || value.is_u64(),
             "boolean" => value.is_boolean(),
+            "array" => value.is_array(),
             "null" => value.is_null(),
             _ => false,
         });
@@ -48,6 +49,11 @@ fn check_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
             value.get(name).is_some(),
             "{at}: `{name}` missing in {value}"
         );
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in array.iter().enumerate() {
+            check_schema(doc, items, v, &format!("{at}[{i}]"));
+        }
     }
     if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
         for (name, v) in obj {
@@ -102,10 +108,27 @@ fn the_openapi_document_matches_the_running_service() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let (_, other) = service.enrol("110101199003078888");
+    let site = service
+        .request(
+            "POST",
+            "/v1/sites",
+            Some(ADMIN),
+            Some(r#"{"site":"site-1"}"#),
+        )
+        .json()["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let samples = format!(
+        r#"{{"batch":"{}-1","site":"site-1","device":"d1","tube":"T1","opened_at":1,"sealed_at":2,"samples":[{{"subject":"{subject}","kid":"0a1b2c3d","colour":"green","scanned_at":1}}]}}"#,
+        "0".repeat(32)
+    );
 
     let good_body = |path: &str| match path {
         "/v1/holders" => Some(r#"{"id_number":"110101199003078889"}"#.to_owned()),
         "/v1/holders/{subject}/status" => Some(r#"{"colour":"green"}"#.to_owned()),
+        "/v1/sites" => Some(r#"{"site":"site-2"}"#.to_owned()),
+        "/v1/samples" => Some(samples.clone()),
         _ => None,
     };
     let mut seen = 0;
@@ -114,14 +137,18 @@ fn the_openapi_document_matches_the_running_service() {
             let method = method.to_uppercase();
             let admin = operation["security"][0].get("admin").is_some();
             let holder = operation["security"][0].get("holder").is_some();
+            let site_auth = operation["security"][0].get("site").is_some();
             let mut cases: Vec<(String, Option<String>, Option<String>)> = Vec::new();
             let good_path = template
                 .replace("{subject}", &subject)
-                .replace("{sequence}", "2");
+                .replace("{sequence}", "2")
+                .replace("{tube}", "T1");
             let good_auth = if admin {
                 Some(ADMIN.to_owned())
             } else if holder {
                 Some(credential.clone())
+            } else if site_auth {
+                Some(site.clone())
             } else {
                 None
             };
@@ -135,14 +162,16 @@ fn the_openapi_document_matches_the_running_service() {
             cases.push((
                 template
                     .replace("{subject}", "zz")
-                    .replace("{sequence}", "x"),
+                    .replace("{sequence}", "x")
+                    .replace("{tube}", "a%20b"),
                 good_auth.clone(),
                 good_body(template),
             ));
             cases.push((
                 template
                     .replace("{subject}", "ffffffffffffffffffffffff")
-                    .replace("{sequence}", "99"),
+                    .replace("{sequence}", "99")
+                    .replace("{tube}", "T2"),
                 good_auth,
                 good_body(template),
             ));
