@@ -31,7 +31,8 @@ batch once and answers a repeat with 200). 503 and 429 are retried after their R
 with jittered back-off, at most --attempts times; a connection that fails is retried the \
 same way. 409 (batch_conflict) is reported and the tube stays pending.
 
-Prints one line per tube: UPLOADED, CONFLICT or PENDING. Exit codes: 0 when nothing is left \
+Prints one line per tube: UPLOADED, CONFLICT or PENDING. --list prints each pending tube's \
+batch key and JSON body and sends nothing. Exit codes: 0 when nothing is left \
 pending; 2 otherwise, or when the journal or credential cannot be read. Plain http:// only: \
 put a TLS-terminating proxy in front of the service for a network you do not control.")]
 pub(crate) struct UploadArgs {
@@ -39,37 +40,50 @@ pub(crate) struct UploadArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) journal: PathBuf,
     /// The service's base URL, such as http://127.0.0.1:8080.
-    #[arg(long, value_name = "URL")]
-    pub(crate) url: String,
+    #[arg(long, value_name = "URL", required_unless_present = "list")]
+    pub(crate) url: Option<String>,
     /// A file holding the site credential.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) credential_file: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "list")]
+    pub(crate) credential_file: Option<PathBuf>,
+    /// Print each pending tube's batch key and JSON body (two lines) and send nothing.
+    #[arg(long, conflicts_with_all = ["url", "credential_file"])]
+    pub(crate) list: bool,
     /// Attempts per tube before leaving it pending (1-20).
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub(crate) attempts: u32,
 }
 
 pub(crate) fn run(args: &UploadArgs) -> Outcome {
-    if !args.url.starts_with("http://") {
-        return Err(Failure::usage(
-            "--url must start with http:// (this build has no TLS; use a TLS-terminating \
-             proxy)",
-        ));
-    }
-    let endpoint = format!("{}/v1/samples", args.url.trim_end_matches('/'));
-    let credential = read_bounded(&args.credential_file, MAX_CREDENTIAL_FILE, "credential")?;
-    let credential = String::from_utf8_lossy(&credential).trim().to_owned();
-    if credential.is_empty() || !credential.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Failure::usage(format!(
-            "credential file {} does not hold a credential",
-            args.credential_file.display()
-        )));
-    }
     let (journal, _) = Journal::open(&args.journal, Options::default())
         .map_err(|e| Failure::usage(format!("journal {}: {e}", args.journal.display())))?;
     let batches = journal
         .pending_batches()
         .map_err(|e| Failure::usage(format!("journal {}: {e}", args.journal.display())))?;
+    let (Some(url), Some(credential_file)) = (&args.url, &args.credential_file) else {
+        for b in &batches {
+            out(&format!(
+                "{}\n{}\n",
+                b.key,
+                String::from_utf8_lossy(&b.json)
+            ))?;
+        }
+        return Ok(Exit::Ok);
+    };
+    if !url.starts_with("http://") {
+        return Err(Failure::usage(
+            "--url must start with http:// (this build has no TLS; use a TLS-terminating \
+             proxy)",
+        ));
+    }
+    let endpoint = format!("{}/v1/samples", url.trim_end_matches('/'));
+    let credential = read_bounded(credential_file, MAX_CREDENTIAL_FILE, "credential")?;
+    let credential = String::from_utf8_lossy(&credential).trim().to_owned();
+    if credential.is_empty() || !credential.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Failure::usage(format!(
+            "credential file {} does not hold a credential",
+            credential_file.display()
+        )));
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
