@@ -88,7 +88,9 @@ fn durable_record(c: &mut Criterion) {
                     });
                 }
             });
-            start.elapsed().mul_f64(iters as f64 / (per * THREADS) as f64)
+            start
+                .elapsed()
+                .mul_f64(iters as f64 / (per * THREADS) as f64)
         })
     });
     drop(j);

@@ -265,7 +265,8 @@ fn other_formats_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = populated(dir.path());
     let full = std::fs::read(&path).unwrap();
-    let cases: [(Vec<u8>, fn(&Error) -> bool); 4] = [
+    type Check = fn(&Error) -> bool;
+    let cases: [(Vec<u8>, Check); 4] = [
         (b"PK\x03\x04 not a journal".to_vec(), |e| {
             matches!(e, Error::NotAJournal)
         }),

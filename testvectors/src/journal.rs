@@ -233,8 +233,10 @@ fn damage_name(d: Damage) -> &'static str {
     d.as_str()
 }
 
-/// The cases: name, description, file bytes, zero bytes appended after them.
-fn cases() -> Result<Vec<(&'static str, &'static str, Vec<u8>, usize)>, String> {
+/// A case: name, description, file bytes, zero bytes appended after them.
+type Case = (&'static str, &'static str, Vec<u8>, usize);
+
+fn cases() -> Result<Vec<Case>, String> {
     let file = Scratch::new("complete");
     let full = complete(&file.0)?;
     let records = decode(&full).map_err(e("decode"))?.records;
