@@ -37,9 +37,17 @@ pub struct Config {
     /// Width of the per-holder expiry spread (shorter than the TTL).
     #[arg(long, env = "QRSEAL_SPREAD", default_value = "3h", value_parser = humantime::parse_duration)]
     pub spread: Duration,
-    /// Requests handled at once; more are answered 503 at once (admission control).
-    #[arg(long, env = "QRSEAL_MAX_IN_FLIGHT", default_value_t = 128)]
+    /// Most requests handled at once; more are answered 503 at once (admission control).
+    /// The bound adapts to the measured latency between `--min-in-flight` and this.
+    #[arg(long, env = "QRSEAL_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,
+    /// Least the adaptive in-flight bound falls to.
+    #[arg(long, env = "QRSEAL_MIN_IN_FLIGHT", default_value_t = 4)]
+    pub min_in_flight: usize,
+    /// Latency a handled request should stay under: a slower one lowers the in-flight
+    /// bound by a tenth, faster ones raise it gradually.
+    #[arg(long, env = "QRSEAL_LATENCY_TARGET", default_value = "20ms", value_parser = humantime::parse_duration)]
+    pub latency_target: Duration,
     /// Largest `Retry-After` (seconds) given to shed requests; each gets a random value
     /// between half of it and all of it, so retries spread out.
     #[arg(long, env = "QRSEAL_SHED_RETRY_AFTER", default_value_t = 30)]
@@ -50,6 +58,10 @@ pub struct Config {
     /// Database connections per process.
     #[arg(long, env = "QRSEAL_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
+    /// Answer `/metrics` only with the admin bearer token (otherwise it is public: keep it
+    /// off the public network by other means then, such as the load balancer's routes).
+    #[arg(long, env = "QRSEAL_METRICS_REQUIRE_ADMIN")]
+    pub metrics_require_admin: bool,
     /// Longest a request may take before it is answered 503 `timeout`.
     #[arg(long, env = "QRSEAL_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
