@@ -601,7 +601,7 @@ fn list_response(headers: &HeaderMap, bytes: Vec<u8>, cache_control: &'static st
 }
 
 /// Largest trust list served (a list of every key a country could need is far smaller).
-const MAX_TRUST_LIST_BYTES: u64 = 1 << 20;
+pub const MAX_TRUST_LIST_BYTES: u64 = 1 << 20;
 
 async fn trust_list(
     State(state): State<Arc<AppState>>,

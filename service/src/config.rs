@@ -24,6 +24,12 @@ pub struct Config {
     /// Trust list to serve at /v1/trust-list (from `qrseal trust-list`); re-read on change.
     #[arg(long, env = "QRSEAL_TRUST_LIST")]
     pub trust_list: Option<PathBuf>,
+    /// Root public key (PEM, `root.pub` from `qrseal root-keygen`) that signs the trust
+    /// list. With `--trust-list`, the publisher accepts a last revocation list signed by any
+    /// key of the verified trust list within its signing window, so it keeps building on
+    /// the chain after an issuer-key rotation.
+    #[arg(long, env = "QRSEAL_ROOT_KEY", requires = "trust_list")]
+    pub root_key: Option<PathBuf>,
     /// How often the publisher looks for revocations to publish.
     #[arg(long, env = "QRSEAL_PUBLISH_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub publish_interval: Duration,
