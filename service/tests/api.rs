@@ -458,3 +458,23 @@ fn a_token_signed_on_request_is_stored_then_served_without_signing() {
     }
     assert_eq!(service.metric("qrseal_tokens_signed_total"), signed);
 }
+
+#[test]
+fn metrics_can_require_the_admin_token() {
+    let env = Env::new();
+    let service = env.start(&["--metrics-require-admin"]);
+    for bearer in [None, Some("wrong-admin-token-0123456789")] {
+        let r = service.request("GET", "/metrics", bearer, None);
+        assert_eq!(r.status, 401);
+        assert_eq!(r.error_code(), "unauthorized");
+    }
+    let r = service.request("GET", "/metrics", Some(ADMIN), None);
+    assert_eq!(r.status, 200);
+    assert!(
+        String::from_utf8(r.body)
+            .unwrap()
+            .contains("qrseal_requests_total")
+    );
+    // Health stays public for load balancers.
+    assert_eq!(service.get("/healthz").status, 200);
+}
