@@ -478,3 +478,24 @@ fn metrics_can_require_the_admin_token() {
     // Health stays public for load balancers.
     assert_eq!(service.get("/healthz").status, 200);
 }
+
+#[test]
+fn a_test_older_than_a_token_can_carry_is_stored_and_left_out_of_the_token() {
+    let env = Env::new();
+    let service = env.start(&[]);
+    let (subject, credential) = service.enrol("110101199003078881");
+    let old = Timestamp::from_unix(now().unix() - 30 * 86_400);
+    let r = service.set_status(
+        &subject,
+        &format!(r#"{{"colour":"green","test":{{"result":"negative","collected_at":"{old}"}}}}"#),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = service.token(&credential);
+    assert_eq!(r.status, 200);
+    let verified = env
+        .verifier()
+        .verify(r.json()["qr"].as_str().unwrap(), now())
+        .unwrap();
+    assert_eq!(verified.claims.colour, Colour::Green);
+    assert_eq!(verified.claims.test, None);
+}
