@@ -491,7 +491,15 @@ impl TokenWriter {
     }
 }
 
-async fn store_tokens(pool: &AnyPool, batch: &[(String, StoredToken)]) -> Result<(), sqlx::Error> {
+/// Stores `batch` in one transaction (one fsync on SQLite). A token signed for a status
+/// version that is no longer current is skipped, as in [`store_token`]. (One multi-row
+/// `UPDATE ... FROM (VALUES ...)` per 64 tokens was measured slower under the surge
+/// benchmark than a statement per token: each differently sized batch is a new statement to
+/// prepare.)
+pub async fn store_tokens(
+    pool: &AnyPool,
+    batch: &[(String, StoredToken)],
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for (subject, token) in batch {
         store_token(&mut *tx, subject, token).await?;
