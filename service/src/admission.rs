@@ -59,12 +59,20 @@ pub struct Limiter {
 }
 
 /// A request admitted by [`Limiter::try_acquire`]; report how it went with
-/// [`Limiter::release`].
+/// [`Limiter::release`]. Dropped without that (the client went away and the server dropped
+/// the request mid-way), it still leaves the in-flight count, and says nothing of latency.
 #[derive(Debug)]
 #[must_use]
-pub struct Admitted {
+pub struct Admitted<'l> {
+    limiter: &'l Limiter,
     /// Requests in flight when this one was admitted (itself included).
     in_flight: usize,
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.limiter.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Limiter {
@@ -97,18 +105,18 @@ impl Limiter {
     }
 
     /// Admits a request if fewer than the bound are in flight.
-    pub fn try_acquire(&self) -> Option<Admitted> {
+    pub fn try_acquire(&self) -> Option<Admitted<'_>> {
         let in_flight = self.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
-        if in_flight > self.limit() {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        Some(Admitted { in_flight })
+        // From here the guard owns the increment: dropping it undoes it.
+        let admitted = Admitted {
+            limiter: self,
+            in_flight,
+        };
+        (in_flight <= self.limit()).then_some(admitted)
     }
 
     /// Ends an admitted request that took `latency` (`None`: it timed out), finished `now`.
-    pub fn release(&self, admitted: Admitted, latency: Option<Duration>, now: Instant) {
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    pub fn release(&self, admitted: Admitted<'_>, latency: Option<Duration>, now: Instant) {
         // A poisoned lock only means another thread panicked mid-update of two numbers
         // that are valid at any instant; carry on with them.
         let mut limit = self.limit.lock().unwrap_or_else(|p| p.into_inner());
@@ -126,6 +134,8 @@ impl Limiter {
         }
         self.current
             .store((limit.value as usize).clamp(self.min, self.max), Ordering::Relaxed);
+        drop(limit);
+        drop(admitted);
     }
 }
 
@@ -197,6 +207,7 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
     let admission = &state.admission;
     let Some(admitted) = admission.limiter.try_acquire() else {
         let response = admission.shed();
+        state.metrics.in_flight.set(gauge(admission.limiter.in_flight()));
         state.metrics.shed.inc();
         state
             .metrics
@@ -204,22 +215,27 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
             .observe(started.elapsed().as_secs_f64());
         return response;
     };
-    state.metrics.in_flight.inc();
     let response = tokio::time::timeout(state.config.request_timeout, next.run(request)).await;
-    state.metrics.in_flight.dec();
     let now = Instant::now();
     let latency = response.is_ok().then(|| now.duration_since(started));
     admission.limiter.release(admitted, latency, now);
-    state
-        .metrics
+    // Set from the limiter rather than counted here: a request dropped mid-way (its client
+    // gone) never reaches this line, but its guard has left the limiter's count.
+    let metrics = &state.metrics;
+    metrics.in_flight.set(gauge(admission.limiter.in_flight()));
+    metrics
         .in_flight_limit
-        .set(i64::try_from(admission.limiter.limit()).unwrap_or(i64::MAX));
+        .set(gauge(admission.limiter.limit()));
     match response {
         Ok(r) => r,
         Err(_) => ApiError::service(ServiceCode::Timeout)
             .retry_after(1)
             .into_response(),
     }
+}
+
+fn gauge(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -255,6 +271,19 @@ mod tests {
         }
         assert_eq!(l.in_flight(), 0);
         assert!(l.try_acquire().is_some());
+    }
+
+    #[test]
+    fn a_request_dropped_mid_way_leaves_the_count() {
+        let l = Limiter::new(1, 2, TARGET);
+        for _ in 0..10 {
+            let a = l.try_acquire().unwrap();
+            let b = l.try_acquire().unwrap();
+            assert!(l.try_acquire().is_none());
+            drop((a, b));
+        }
+        assert_eq!(l.in_flight(), 0);
+        assert_eq!(l.limit(), 2);
     }
 
     #[test]
