@@ -1,8 +1,7 @@
 //! Issuing tokens, one at a time or a city at a time.
 
 use qrseal_core::wire::{
-    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body,
-    signed_message,
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body, signed_message,
 };
 
 use core::time::Duration;

@@ -132,8 +132,10 @@ impl Limiter {
         } else if admitted.in_flight * 2 >= limit.value as usize {
             limit.value = (limit.value + 1.0 / limit.value).min(self.max as f64);
         }
-        self.current
-            .store((limit.value as usize).clamp(self.min, self.max), Ordering::Relaxed);
+        self.current.store(
+            (limit.value as usize).clamp(self.min, self.max),
+            Ordering::Relaxed,
+        );
         drop(limit);
         drop(admitted);
     }
@@ -207,7 +209,10 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
     let admission = &state.admission;
     let Some(admitted) = admission.limiter.try_acquire() else {
         let response = admission.shed();
-        state.metrics.in_flight.set(gauge(admission.limiter.in_flight()));
+        state
+            .metrics
+            .in_flight
+            .set(gauge(admission.limiter.in_flight()));
         state.metrics.shed.inc();
         state
             .metrics

@@ -670,10 +670,10 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiErro
 }
 
 async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if state.config.metrics_require_admin {
-        if let Err(e) = require_admin(&state, &headers) {
-            return e.into_response();
-        }
+    if state.config.metrics_require_admin
+        && let Err(e) = require_admin(&state, &headers)
+    {
+        return e.into_response();
     }
     (
         [(

@@ -191,7 +191,12 @@ pub async fn holders_by_credentials(
     for i in 0..places {
         query = query.bind(hashes.get(i).unwrap_or(first));
     }
-    query.fetch_all(pool).await?.iter().map(holder_row).collect()
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(holder_row)
+        .collect()
 }
 
 /// A lookup [`HolderReader`] could not answer: the database failed (the reader logs why) or
@@ -257,10 +262,7 @@ impl HolderReader {
 
     /// The holder whose credential hashes to `credential_hash`; `Err` when the database
     /// failed or the queue is full.
-    pub async fn holder(
-        &self,
-        credential_hash: String,
-    ) -> Result<Option<HolderRow>, LookupFailed> {
+    pub async fn holder(&self, credential_hash: String) -> Result<Option<HolderRow>, LookupFailed> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.queue
             .try_send((credential_hash, reply))
