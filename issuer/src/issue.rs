@@ -1,7 +1,7 @@
 //! Issuing tokens, one at a time or a city at a time.
 
 use qrseal_core::wire::{
-    MAX_BODY_LEN, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body, signed_message,
+    MAX_BODY_LEN, MAX_TEST_AGE_SECS, MAX_VALIDITY_SECS, SIGNING_DOMAIN, encode_body, signed_message,
 };
 
 use core::time::Duration;
@@ -174,7 +174,9 @@ impl Issuer {
 
     /// Signs a token for `status`, issued at `now`. A last vaccine dose dated after `now`'s
     /// date (in UTC, plus one day for time zones east of it) is refused: it cannot have
-    /// happened yet, and is a typing mistake.
+    /// happened yet, and is a typing mistake. A test collected more than
+    /// [`MAX_TEST_AGE_SECS`] before `now` is left out of the token (v1 cannot carry it, and
+    /// no checkpoint policy would accept it): the rest of the status is still issued.
     pub fn issue(&self, status: &Status, now: Timestamp) -> Result<IssuedToken, Error> {
         if let (Some(v), Some(today)) = (status.vaccination, now.date())
             && v.last_dose.days_since_epoch() > today.days_since_epoch().saturating_add(1)
@@ -189,7 +191,9 @@ impl Issuer {
             now,
             self.ttl.expiry(&status.subject, now),
         )
-        .with_test(status.test)
+        .with_test(status.test.filter(|t| {
+            now.unix().saturating_sub(t.collected_at.unix()) <= u64::from(MAX_TEST_AGE_SECS)
+        }))
         .with_vaccination(status.vaccination)
         .with_display_hint(status.display_hint);
         // The message is the domain followed by the body; build it in place so signing

@@ -306,3 +306,28 @@ fn a_vaccine_dose_dated_in_the_future_is_refused() {
         Err(Error::InvalidStatus(_))
     ));
 }
+
+#[test]
+fn a_test_older_than_a_token_can_carry_is_left_out_not_refused() {
+    let issuer = issuer();
+    let now = Timestamp::from_unix(NOW);
+    let mut status = Status::new(issuer.subject("110101199003078888").unwrap(), Colour::Green);
+    let max = u64::from(qrseal_core::wire::MAX_TEST_AGE_SECS);
+    let test = |age: u64| TestRecord {
+        result: TestResult::Negative,
+        collected_at: Timestamp::from_unix(NOW - age),
+    };
+    status.test = Some(test(max));
+    let carried = issuer.issue(&status, now).unwrap();
+    assert_eq!(carried.claims().test, Some(test(max)));
+    status.test = Some(test(max + 1));
+    let omitted = issuer.issue(&status, now).unwrap();
+    assert_eq!(omitted.claims().test, None);
+    assert_eq!(omitted.claims().colour, Colour::Green);
+    // A test collected after the issue time is still an error, not dropped.
+    status.test = Some(TestRecord {
+        result: TestResult::Negative,
+        collected_at: Timestamp::from_unix(NOW + 1),
+    });
+    assert!(issuer.issue(&status, now).is_err());
+}

@@ -68,6 +68,8 @@ pub struct AppState {
     pub tokens: store::TokenWriter,
     /// Collection sites' uploads.
     pub samples: crate::samples::Samples,
+    /// Looks holders up by credential in batches.
+    pub holders: store::HolderReader,
 }
 
 impl AppState {
@@ -78,7 +80,12 @@ impl AppState {
             NonZeroU32::new(config.holder_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         let turn = store::WriteTurn::default();
         AppState {
-            admission: Admission::new(config.max_in_flight, config.shed_retry_after),
+            admission: Admission::new(
+                config.min_in_flight,
+                config.max_in_flight,
+                config.latency_target,
+                config.shed_retry_after,
+            ),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             admin_hash: Sha256::digest(admin_token.as_bytes()).into(),
             tokens: store::TokenWriter::spawn(pool.clone(), turn.clone()),
@@ -86,6 +93,10 @@ impl AppState {
                 pool.clone(),
                 turn,
                 config.site_uploads_per_minute,
+            ),
+            holders: store::HolderReader::spawn(
+                pool.clone(),
+                (config.db_connections as usize / 2).max(1),
             ),
             metrics: Metrics::default(),
             config,
@@ -494,8 +505,14 @@ async fn token(
     let credential =
         bearer(&headers).ok_or_else(|| ApiError::service(ServiceCode::Unauthorized))?;
     let presented = hash_hex(credential);
-    let row = timed(&state, store::holder_by_credential(&state.pool, &presented))
-        .await?
+    let started = Instant::now();
+    let row = state.holders.holder(presented.clone()).await;
+    state
+        .metrics
+        .db_time
+        .observe(started.elapsed().as_secs_f64());
+    let row = row
+        .map_err(|_| ApiError::service(ServiceCode::StorageUnavailable).retry_after(1))?
         .ok_or_else(|| ApiError::service(ServiceCode::Unauthorized))?;
     // The row was found by the hash; comparing it again in constant time keeps the answer
     // independent of how a database index compares strings.
@@ -602,7 +619,7 @@ fn list_response(headers: &HeaderMap, bytes: Vec<u8>, cache_control: &'static st
 }
 
 /// Largest trust list served (a list of every key a country could need is far smaller).
-const MAX_TRUST_LIST_BYTES: u64 = 1 << 20;
+pub const MAX_TRUST_LIST_BYTES: u64 = 1 << 20;
 
 async fn trust_list(
     State(state): State<Arc<AppState>>,
@@ -670,7 +687,12 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiErro
     Ok(axum::Json(json!({ "status": "ok" })).into_response())
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if state.config.metrics_require_admin
+        && let Err(e) = require_admin(&state, &headers)
+    {
+        return e.into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -24,6 +24,12 @@ pub struct Config {
     /// Trust list to serve at /v1/trust-list (from `qrseal trust-list`); re-read on change.
     #[arg(long, env = "QRSEAL_TRUST_LIST")]
     pub trust_list: Option<PathBuf>,
+    /// Root public key (PEM, `root.pub` from `qrseal root-keygen`) that signs the trust
+    /// list. With `--trust-list`, the publisher accepts a last revocation list signed by any
+    /// key of the verified trust list within its signing window, so it keeps building on
+    /// the chain after an issuer-key rotation.
+    #[arg(long, env = "QRSEAL_ROOT_KEY", requires = "trust_list")]
+    pub root_key: Option<PathBuf>,
     /// How often the publisher looks for revocations to publish.
     #[arg(long, env = "QRSEAL_PUBLISH_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub publish_interval: Duration,
@@ -37,9 +43,17 @@ pub struct Config {
     /// Width of the per-holder expiry spread (shorter than the TTL).
     #[arg(long, env = "QRSEAL_SPREAD", default_value = "3h", value_parser = humantime::parse_duration)]
     pub spread: Duration,
-    /// Requests handled at once; more are answered 503 at once (admission control).
-    #[arg(long, env = "QRSEAL_MAX_IN_FLIGHT", default_value_t = 128)]
+    /// Most requests handled at once; more are answered 503 at once (admission control).
+    /// The bound adapts to the measured latency between `--min-in-flight` and this.
+    #[arg(long, env = "QRSEAL_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,
+    /// Least the adaptive in-flight bound falls to.
+    #[arg(long, env = "QRSEAL_MIN_IN_FLIGHT", default_value_t = 4)]
+    pub min_in_flight: usize,
+    /// Latency a handled request should stay under: a slower one lowers the in-flight
+    /// bound by a tenth, faster ones raise it gradually.
+    #[arg(long, env = "QRSEAL_LATENCY_TARGET", default_value = "20ms", value_parser = humantime::parse_duration)]
+    pub latency_target: Duration,
     /// Largest `Retry-After` (seconds) given to shed requests; each gets a random value
     /// between half of it and all of it, so retries spread out.
     #[arg(long, env = "QRSEAL_SHED_RETRY_AFTER", default_value_t = 30)]
@@ -53,6 +67,10 @@ pub struct Config {
     /// Database connections per process.
     #[arg(long, env = "QRSEAL_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
+    /// Answer `/metrics` only with the admin bearer token (otherwise it is public: keep it
+    /// off the public network by other means then, such as the load balancer's routes).
+    #[arg(long, env = "QRSEAL_METRICS_REQUIRE_ADMIN")]
+    pub metrics_require_admin: bool,
     /// Longest a request may take before it is answered 503 `timeout`.
     #[arg(long, env = "QRSEAL_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,

@@ -24,8 +24,11 @@ pub mod subject;
 use std::sync::Arc;
 use std::time::Duration;
 
+use qrseal_core::Timestamp;
+use qrseal_core::lists::{KeyEntry, TrustList};
 use qrseal_issuer::revocation::RevocationPublisher;
 use qrseal_issuer::{Issuer, TtlPolicy};
+use qrseal_verifier::{TrustStore, TrustedKey};
 
 pub use config::Config;
 
@@ -48,6 +51,9 @@ pub enum StartError {
     /// The migrations failed.
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The root public key file cannot be read or is not a PEM public key.
+    #[error("root key: {0}")]
+    RootKey(String),
     /// The listen address cannot be bound.
     #[error("listen: {0}")]
     Listen(#[source] std::io::Error),
@@ -74,6 +80,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             config.admin_token_file.display()
         )));
     }
+    let root = config.root_key.as_deref().map(read_root_key).transpose()?;
     let pool = store::open(&config.database_url, config.db_connections).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -81,7 +88,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let address = listener.local_addr().map_err(StartError::Listen)?;
     let state = Arc::new(app::AppState::new(config, pool, issuer, admin_token));
 
-    let publishing = tokio::spawn(publish_loop(state.clone()));
+    let publishing = tokio::spawn(publish_loop(state.clone(), root));
     let pruning = tokio::spawn(prune_limits(state.clone()));
     println!("qrseal-service listening on {address}");
     let served = axum::serve(listener, app::router(state.clone()))
@@ -93,8 +100,43 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     served.map_err(StartError::Listen)
 }
 
-async fn publish_loop(state: Arc<app::AppState>) {
-    let publisher = RevocationPublisher::new(state.issuer.key());
+/// Largest root public key file read (a PEM public key is about 113 bytes).
+const MAX_ROOT_KEY_FILE: u64 = 4096;
+
+fn read_root_key(path: &std::path::Path) -> Result<TrustedKey, StartError> {
+    let fail = |why: String| StartError::RootKey(format!("{}: {why}", path.display()));
+    let len = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    if len > MAX_ROOT_KEY_FILE {
+        return Err(fail("too large for a public key".into()));
+    }
+    let pem = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    TrustedKey::from_public_key_pem(&pem).map_err(|e| fail(e.to_string()))
+}
+
+/// The keys of the trust list at `path`, once it verifies against `root` at `now` (its
+/// signature, its root, not signed in the future): the keys whose earlier revocation lists
+/// the publisher may build on.
+fn trusted_signers(
+    root: &TrustedKey,
+    path: &std::path::Path,
+    now: Timestamp,
+) -> Result<Vec<KeyEntry>, String> {
+    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if len > app::MAX_TRUST_LIST_BYTES {
+        return Err("too large".into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut store = TrustStore::new(root.clone());
+    store
+        .load_trust_list(&bytes, now)
+        .map_err(|e| e.to_string())?;
+    let list = TrustList::parse(&bytes).map_err(|e| e.to_string())?;
+    Ok(list.keys().collect())
+}
+
+async fn publish_loop(state: Arc<app::AppState>, root: Option<TrustedKey>) {
     let mut interval = tokio::time::interval(
         state
             .config
@@ -104,6 +146,22 @@ async fn publish_loop(state: Arc<app::AppState>) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        let mut publisher = RevocationPublisher::new(state.issuer.key());
+        // Read at each publication: the trust list file may be replaced at any time.
+        if let (Some(root), Some(path)) = (&root, &state.config.trust_list) {
+            let now = Timestamp::from_unix(app::unix_now());
+            match trusted_signers(root, path, now) {
+                Ok(keys) => {
+                    for entry in keys {
+                        publisher = publisher.with_base_signer(entry);
+                    }
+                }
+                Err(e) => eprintln!(
+                    "qrseal-service: trust list {} not used for publishing: {e}",
+                    path.display()
+                ),
+            }
+        }
         match publisher::publish_once(&state.pool, &publisher, state.config.list_valid_for).await {
             Ok(Some(sequence)) => {
                 state.metrics.publications.inc();

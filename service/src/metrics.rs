@@ -38,8 +38,12 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     /// Requests shed by admission control (answered 503 without being handled).
     pub shed: Counter,
+    /// Time the service took to answer a shed request.
+    pub shed_latency: Histogram,
     /// Requests being handled now.
     pub in_flight: Gauge,
+    /// The adaptive in-flight bound now.
+    pub in_flight_limit: Gauge,
     /// Latency of handled requests, by route.
     pub latency: HistogramFamily<RouteLabels>,
     /// Tokens signed.
@@ -58,6 +62,9 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let shed = Counter::default();
         let in_flight = Gauge::default();
+        // 1 us to about 0.5 s: shed answers should take microseconds.
+        let shed_latency = Histogram::new(exponential_buckets(0.000_001, 2.0, 20));
+        let in_flight_limit = Gauge::default();
         let latency = HistogramFamily::<RouteLabels>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
         );
@@ -76,9 +83,19 @@ impl Default for Metrics {
             shed.clone(),
         );
         registry.register(
+            "qrseal_shed_duration_seconds",
+            "Time taken to answer a shed request, from admission control's start to the answer",
+            shed_latency.clone(),
+        );
+        registry.register(
             "qrseal_in_flight",
             "Requests being handled",
             in_flight.clone(),
+        );
+        registry.register(
+            "qrseal_in_flight_limit",
+            "The adaptive bound on requests handled at once",
+            in_flight_limit.clone(),
         );
         registry.register(
             "qrseal_request_duration_seconds",
@@ -109,7 +126,9 @@ impl Default for Metrics {
             registry,
             requests,
             shed,
+            shed_latency,
             in_flight,
+            in_flight_limit,
             latency,
             tokens_signed,
             tokens_cached,

@@ -66,6 +66,11 @@ fn over_the_bound_requests_are_shed_with_retry_after_and_nothing_fails() {
         service.metric("qrseal_shed_requests_total"),
         shed.len() as f64
     );
+    // Every shed answer was timed by the service itself.
+    assert_eq!(
+        service.metric("qrseal_shed_duration_seconds_count"),
+        shed.len() as f64
+    );
     // Health and metrics are never shed: they answered throughout.
     assert_eq!(service.get("/healthz").status, 200);
 }

@@ -458,3 +458,44 @@ fn a_token_signed_on_request_is_stored_then_served_without_signing() {
     }
     assert_eq!(service.metric("qrseal_tokens_signed_total"), signed);
 }
+
+#[test]
+fn metrics_can_require_the_admin_token() {
+    let env = Env::new();
+    let service = env.start(&["--metrics-require-admin"]);
+    for bearer in [None, Some("wrong-admin-token-0123456789")] {
+        let r = service.request("GET", "/metrics", bearer, None);
+        assert_eq!(r.status, 401);
+        assert_eq!(r.error_code(), "unauthorized");
+    }
+    let r = service.request("GET", "/metrics", Some(ADMIN), None);
+    assert_eq!(r.status, 200);
+    assert!(
+        String::from_utf8(r.body)
+            .unwrap()
+            .contains("qrseal_requests_total")
+    );
+    // Health stays public for load balancers.
+    assert_eq!(service.get("/healthz").status, 200);
+}
+
+#[test]
+fn a_test_older_than_a_token_can_carry_is_stored_and_left_out_of_the_token() {
+    let env = Env::new();
+    let service = env.start(&[]);
+    let (subject, credential) = service.enrol("110101199003078881");
+    let old = Timestamp::from_unix(now().unix() - 30 * 86_400);
+    let r = service.set_status(
+        &subject,
+        &format!(r#"{{"colour":"green","test":{{"result":"negative","collected_at":"{old}"}}}}"#),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = service.token(&credential);
+    assert_eq!(r.status, 200);
+    let verified = env
+        .verifier()
+        .verify(r.json()["qr"].as_str().unwrap(), now())
+        .unwrap();
+    assert_eq!(verified.claims.colour, Colour::Green);
+    assert_eq!(verified.claims.test, None);
+}
