@@ -44,6 +44,9 @@ rm -rf "$examples_out"
 step "issuer service: its tests on SQLite and a throwaway PostgreSQL, and the short surge"
 scripts/service-test.sh
 
+step "tube uploads alongside the token load, short (asserts behaviour: each 201 stored once)"
+scripts/samples-bench.sh --ci
+
 step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
 cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
 cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf

@@ -546,6 +546,63 @@ async fn insert_samples(
 mod tests {
     use super::*;
 
+    fn upload(seq: u64, tube: &str, colour: &str) -> Job {
+        let upload = UploadRequest {
+            batch: format!("{}-{seq}", "ab".repeat(16)),
+            site: "s".into(),
+            device: "d".into(),
+            tube: tube.into(),
+            opened_at: 1,
+            sealed_at: 2,
+            samples: vec![SampleJson {
+                subject: "0".repeat(24),
+                kid: "0".repeat(8),
+                colour: colour.into(),
+                scanned_at: 1,
+            }],
+        };
+        let content_hash = upload.content_hash();
+        Job {
+            upload,
+            content_hash,
+            answer: oneshot::channel().0,
+        }
+    }
+
+    /// Repeats of one batch in one group are answered as they would be one after the other:
+    /// the first stores, the same content replays, other content or a taken tube conflicts.
+    #[tokio::test]
+    async fn one_group_answers_each_upload_as_if_it_came_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("group.db").display().to_string();
+        let pool = crate::store::open(&url, 2).await.unwrap();
+        let jobs = [
+            upload(1, "T1", "green"),
+            upload(1, "T1", "green"),
+            upload(1, "T1", "red"),
+            upload(2, "T1", "green"),
+            upload(3, "T3", "green"),
+        ];
+        let w = write_group(&pool, &jobs).await.unwrap();
+        let Written::Stored(at) = w[0] else {
+            panic!("{w:?}")
+        };
+        assert!(matches!(w[1], Written::Replayed(t) if t == at), "{w:?}");
+        assert!(matches!(w[2], Written::Conflict), "{w:?}");
+        assert!(matches!(w[3], Written::Conflict), "{w:?}");
+        assert!(matches!(w[4], Written::Stored(_)), "{w:?}");
+        // And in a later group, the same again is a replay with the first time.
+        let w = write_group(&pool, &jobs[..1]).await.unwrap();
+        assert!(matches!(w[0], Written::Replayed(t) if t == at), "{w:?}");
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM samples")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
     #[test]
     fn batch_keys_have_one_form_per_tube() {
         let j = "0123456789abcdef0123456789abcdef";
