@@ -47,6 +47,9 @@ scripts/service-test.sh
 step "collection journal end to end: qrseal collect and upload against the service (lost answer, service killed)"
 scripts/collect-e2e.sh
 
+step "tube uploads alongside the token load, short (asserts behaviour: each 201 stored once)"
+scripts/samples-bench.sh --ci
+
 step "no_std builds for thumbv7em-none-eabihf (core, verifier)"
 cargo build --locked -p qrseal-core --no-default-features --target thumbv7em-none-eabihf
 cargo build --locked -p qrseal-verifier --no-default-features --target thumbv7em-none-eabihf

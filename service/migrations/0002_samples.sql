@@ -37,7 +37,7 @@ CREATE TABLE samples (
     subject TEXT NOT NULL,
     -- Lower-case hex of the issuer key id of the token scanned.
     kid TEXT NOT NULL,
-    -- green, yellow or red.
+    -- The colour's stable name: green, yellow, red or dark-red.
     colour TEXT NOT NULL,
     scanned_at BIGINT NOT NULL,
     PRIMARY KEY (batch, position)

@@ -51,25 +51,26 @@ const GROUP: usize = 512;
 /// Most uploads waiting for the writer (admission control bounds it well below this).
 const QUEUE: usize = 4096;
 
-/// The samples state every handler shares: the group-commit writer, which also keeps the
-/// per-site limit.
+/// The samples state every handler shares: the group-commit writer and the per-site limit.
 #[derive(Debug)]
 pub struct Samples {
     writer: mpsc::Sender<Job>,
+    limiter: DefaultKeyedRateLimiter<String>,
 }
 
 impl Samples {
-    /// Starts the writer task on `pool` (call inside a Tokio runtime); each site may make
+    /// Starts the writer task on `pool` (call inside a Tokio runtime); it writes when it
+    /// holds `turn`, shared with the process's other batch writers. Each site may make
     /// `uploads_per_minute` upload requests a minute, in bursts of as many.
-    /// The writer writes when it holds `turn`, shared with the process's other batch
-    /// writers.
     pub fn new(pool: AnyPool, turn: WriteTurn, uploads_per_minute: u32) -> Samples {
         let per_minute = NonZeroU32::new(uploads_per_minute).unwrap_or(NonZeroU32::MIN);
-        // Keys are authenticated site ids, so the map is bounded by the enrolled sites.
-        let limiter = RateLimiter::keyed(Quota::per_minute(per_minute));
         let (writer, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_groups(pool, turn, limiter, rx));
-        Samples { writer }
+        tokio::spawn(write_groups(pool, turn, rx));
+        Samples {
+            writer,
+            // Keys are authenticated site ids, so the map is bounded by the enrolled sites.
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
     }
 }
 
@@ -206,8 +207,12 @@ struct UploadRequest {
     samples: Vec<SampleJson>,
 }
 
-/// Colours a tube may hold: only admitted people are swabbed, and dark red is never admitted.
-const COLOURS: [&str; 3] = ["green", "yellow", "red"];
+/// Whether `name` is the stable name of a colour of the token format. Any colour is
+/// accepted: the scanner's policy decided who was admitted to a tube (a permissive policy may
+/// admit dark red), and refusing the tube would leave it in the journal forever.
+fn is_colour_name(name: &str) -> bool {
+    qrseal_core::Colour::ALL.iter().any(|c| c.name() == name)
+}
 
 impl UploadRequest {
     /// Every check the contract makes, except that the site is the authenticated one.
@@ -243,8 +248,8 @@ impl UploadRequest {
             if !is_lower_hex(&s.kid, 2 * KEY_ID_LEN) {
                 return Err(bad("A kid is 8 lower-case hex digits."));
             }
-            if !COLOURS.contains(&s.colour.as_str()) {
-                return Err(bad("A colour is green, yellow or red."));
+            if !is_colour_name(&s.colour) {
+                return Err(bad("A colour is green, yellow, red or dark-red."));
             }
             unix_time(s.scanned_at, "scanned_at")?;
             if !subjects.insert(s.subject.as_str()) {
@@ -264,26 +269,26 @@ impl UploadRequest {
 }
 
 /// `POST /v1/samples` (site): stores a sealed tube's batch, once.
-///
-/// The body is checked here; the credential, the per-site limit and the site named in the
-/// body are checked by the writer, which looks up the credentials of a whole group in one
-/// query (a query's hand-off to the database driver costs more than the lookup itself).
 pub(crate) async fn upload(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let credential_hash = app::bearer(&headers)
-        .map(app::hash_hex)
-        .ok_or_else(|| ApiError::service(ServiceCode::Unauthorized))?;
+    let site = authenticate_site(&state, &headers).await?;
+    if let Err(not_until) = state.samples.limiter.check_key(&site) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return Err(ApiError::service(ServiceCode::RateLimited).retry_after(wait.as_secs() + 1));
+    }
     let request: UploadRequest = app::parse_json(body)?;
     request.validate()?;
+    if request.site != site {
+        return Err(ApiError::service(ServiceCode::SiteMismatch));
+    }
     let content_hash = request.content_hash();
     let (answer, outcome) = oneshot::channel();
     let job = Job {
         upload: request,
         content_hash,
-        credential_hash,
         answer,
     };
     let started = std::time::Instant::now();
@@ -295,18 +300,14 @@ pub(crate) async fn upload(
         .metrics
         .db_time
         .observe(started.elapsed().as_secs_f64());
-    let Ok((batch, tube, samples, written)) = written else {
-        return Err(ApiError::service(ServiceCode::StorageUnavailable).retry_after(1));
+    let (batch, tube, samples, written) = match written {
+        Ok(w) => w,
+        Err(_) => return Err(ApiError::service(ServiceCode::StorageUnavailable).retry_after(1)),
     };
     let (status, stored_at) = match written.map_err(|e| ApiError::storage(&e))? {
         Written::Stored(at) => (StatusCode::CREATED, at),
         Written::Replayed(at) => (StatusCode::OK, at),
         Written::Conflict => return Err(ApiError::service(ServiceCode::BatchConflict)),
-        Written::Unauthorized => return Err(ApiError::service(ServiceCode::Unauthorized)),
-        Written::SiteMismatch => return Err(ApiError::service(ServiceCode::SiteMismatch)),
-        Written::RateLimited(secs) => {
-            return Err(ApiError::service(ServiceCode::RateLimited).retry_after(secs));
-        }
     };
     Ok(app::no_store(
         (
@@ -404,12 +405,6 @@ enum Written {
     Replayed(i64),
     /// The batch key holds other content, or the tube is stored under another batch.
     Conflict,
-    /// No site has this credential.
-    Unauthorized,
-    /// The body names another site than the credential's.
-    SiteMismatch,
-    /// The site is over its limit; retry after this many seconds.
-    RateLimited(u64),
 }
 
 /// The batch key, tube and sample count the answer repeats, and what was written.
@@ -419,8 +414,6 @@ type Answer = (String, String, usize, Result<Written, sqlx::Error>);
 struct Job {
     upload: UploadRequest,
     content_hash: String,
-    /// SHA-256 of the bearer credential, hex.
-    credential_hash: String,
     answer: oneshot::Sender<Answer>,
 }
 
@@ -432,61 +425,25 @@ impl std::fmt::Debug for Job {
     }
 }
 
-/// The group-commit loop. For every group of uploads waiting: one query finds the sites of
-/// their credentials; the authorised ones are written in one transaction, and each upload is
-/// answered after the commit. When the transaction fails (a database error, or on PostgreSQL
-/// a deadlock with another process's group over conflicting tubes), each upload of the group
-/// is retried in a transaction of its own, so that one failure does not fail the others.
-async fn write_groups(
-    pool: AnyPool,
-    turn: WriteTurn,
-    limiter: DefaultKeyedRateLimiter<String>,
-    mut rx: mpsc::Receiver<Job>,
-) {
+/// The group-commit loop: every upload waiting goes into one transaction; each is answered
+/// after the commit. When a group's transaction fails (a database error, or on PostgreSQL a
+/// deadlock with another process's group), each upload of it is retried in a transaction
+/// of its own, so that one failure does not fail the others.
+async fn write_groups(pool: AnyPool, turn: WriteTurn, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(GROUP);
     while rx.recv_many(&mut jobs, GROUP).await > 0 {
-        let sites = match sites_of(&pool, &jobs).await {
-            Ok(sites) => sites,
-            Err(e) => {
-                for job in jobs.drain(..) {
-                    answer(job, Err(clone_error(&e)));
-                }
-                continue;
-            }
-        };
-        let mut authorised = Vec::with_capacity(jobs.len());
-        for job in jobs.drain(..) {
-            let refused = match sites.get(&job.credential_hash) {
-                None => Some(Written::Unauthorized),
-                Some(site) => match limiter.check_key(site) {
-                    Err(not_until) => {
-                        let wait = not_until.wait_time_from(DefaultClock::default().now());
-                        Some(Written::RateLimited(wait.as_secs() + 1))
-                    }
-                    Ok(()) if *site != job.upload.site => Some(Written::SiteMismatch),
-                    Ok(()) => None,
-                },
-            };
-            match refused {
-                Some(w) => answer(job, Ok(w)),
-                None => authorised.push(job),
-            }
-        }
-        if authorised.is_empty() {
-            continue;
-        }
         // One lock order for every group: two processes writing the same batches take
         // their unique-index locks in the same order on PostgreSQL.
-        authorised.sort_by(|a, b| a.upload.batch.cmp(&b.upload.batch));
+        jobs.sort_by(|a, b| a.upload.batch.cmp(&b.upload.batch));
         let _turn = turn.lock().await;
-        match write_group(&pool, &authorised).await {
+        match write_group(&pool, &jobs).await {
             Ok(written) => {
-                for (job, w) in authorised.drain(..).zip(written) {
+                for (job, w) in jobs.drain(..).zip(written) {
                     answer(job, Ok(w));
                 }
             }
             Err(_) => {
-                for job in authorised.drain(..) {
+                for job in jobs.drain(..) {
                     let w = write_group(&pool, std::slice::from_ref(&job))
                         .await
                         .map(|w| w[0]);
@@ -497,11 +454,6 @@ async fn write_groups(
     }
 }
 
-/// sqlx errors are not `Clone`; the handler only logs the text and answers 503.
-fn clone_error(e: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Protocol(e.to_string())
-}
-
 fn answer(job: Job, written: Result<Written, sqlx::Error>) {
     let Job { upload, answer, .. } = job;
     let samples = upload.samples.len();
@@ -510,193 +462,150 @@ fn answer(job: Job, written: Result<Written, sqlx::Error>) {
     let _ = answer.send((upload.batch, upload.tube, samples, written));
 }
 
-/// Placeholders `($a, $a+1, ...), (...)` for `rows` rows of `columns` binds, from `$1`.
-fn placeholders(rows: usize, columns: usize) -> String {
-    use std::fmt::Write as _;
-    let mut sql = String::with_capacity(rows * columns * 6);
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..columns {
-            // Writing into a String cannot fail.
-            let _ = write!(
-                sql,
-                "{}${}",
-                if c == 0 { "" } else { ", " },
-                r * columns + c + 1
-            );
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Most rows in one multi-row statement: well under the bind limits of SQLite (32,766) and
-/// PostgreSQL (65,535) at up to 9 columns.
-const ROWS_PER_STATEMENT: usize = 1000;
-
-/// The site of each credential hash of `jobs` that belongs to a site, in one query per
-/// [`ROWS_PER_STATEMENT`] distinct hashes.
-async fn sites_of(
-    pool: &AnyPool,
-    jobs: &[Job],
-) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
-    let mut hashes: Vec<&str> = jobs.iter().map(|j| j.credential_hash.as_str()).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    let mut sites = std::collections::HashMap::with_capacity(hashes.len());
-    for chunk in hashes.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT site, credential_hash FROM sites WHERE credential_hash IN {}",
-            placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql).persistent(false);
-        for h in chunk {
-            query = query.bind(*h);
-        }
-        for row in query.fetch_all(pool).await? {
-            let stored: String = row.try_get("credential_hash")?;
-            // Found by the hash; the hash that matches is picked by a constant-time compare,
-            // so that the answer does not depend on how the index compares strings.
-            if let Some(h) = chunk
-                .iter()
-                .find(|h| bool::from(h.as_bytes().ct_eq(stored.as_bytes())))
-            {
-                sites.insert((*h).to_owned(), row.try_get("site")?);
-            }
-        }
-    }
-    Ok(sites)
-}
-
-/// Writes `jobs` (sorted by batch key) in one transaction, in a few multi-row statements:
-/// the batch rows first, with `ON CONFLICT DO NOTHING` so that the unique constraints on the
-/// batch key and the tube decide (the loser of a race, here or in another process, finds the
-/// winner's row), then the samples of the batches inserted, then the stored rows of the
-/// others, to tell a replay from a conflict.
+/// Writes `jobs` in one transaction. Each starts with an insert that does nothing when the
+/// batch key or the tube exists already, so that the unique constraints decide: the loser
+/// of a race finds the winner's row.
 async fn write_group(pool: &AnyPool, jobs: &[Job]) -> Result<Vec<Written>, sqlx::Error> {
-    const BATCH_COLUMNS: usize = 9;
-    const SAMPLE_COLUMNS: usize = 6;
     let now = app::now_i64();
-    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    // The first job of each batch key goes into the insert; later ones of the same key in
-    // this group are answered from the stored row like any replay.
-    let mut firsts: Vec<&Job> = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        if firsts
-            .last()
-            .is_none_or(|f| f.upload.batch != job.upload.batch)
-        {
-            firsts.push(job);
-        }
-    }
     let mut tx = pool.begin().await?;
-    let mut inserted = std::collections::HashSet::with_capacity(firsts.len());
-    for chunk in firsts.chunks(ROWS_PER_STATEMENT / BATCH_COLUMNS) {
-        let sql = format!(
+    let mut written = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let u = &job.upload;
+        let samples = i64::try_from(u.samples.len()).unwrap_or(i64::MAX);
+        let inserted = sqlx::query(
             "INSERT INTO sample_batches (batch, site, device, tube, opened_at, sealed_at, \
-             samples, content_hash, stored_at) VALUES {} ON CONFLICT DO NOTHING RETURNING batch",
-            placeholders(chunk.len(), BATCH_COLUMNS)
-        );
-        let mut query = sqlx::query(&sql).persistent(false);
-        for job in chunk {
-            let u = &job.upload;
-            query = query
+             samples, content_hash, stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&u.batch)
+        .bind(&u.site)
+        .bind(&u.device)
+        .bind(&u.tube)
+        .bind(i64::try_from(u.opened_at).unwrap_or(i64::MAX))
+        .bind(i64::try_from(u.sealed_at).unwrap_or(i64::MAX))
+        .bind(samples)
+        .bind(&job.content_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            insert_samples(&mut tx, u).await?;
+            written.push(Written::Stored(now));
+            continue;
+        }
+        let existing =
+            sqlx::query("SELECT content_hash, stored_at FROM sample_batches WHERE batch = $1")
                 .bind(&u.batch)
-                .bind(&u.site)
-                .bind(&u.device)
-                .bind(&u.tube)
-                .bind(big(u.opened_at))
-                .bind(big(u.sealed_at))
-                .bind(i64::try_from(u.samples.len()).unwrap_or(i64::MAX))
-                .bind(&job.content_hash)
-                .bind(now);
-        }
-        for row in query.fetch_all(&mut *tx).await? {
-            inserted.insert(row.try_get::<String, _>("batch")?);
-        }
-    }
-    let rows: Vec<(&str, usize, &SampleJson)> = firsts
-        .iter()
-        .filter(|j| inserted.contains(&j.upload.batch))
-        .flat_map(|j| {
-            let batch = j.upload.batch.as_str();
-            j.upload
-                .samples
-                .iter()
-                .enumerate()
-                .map(move |(i, s)| (batch, i, s))
-        })
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT / SAMPLE_COLUMNS) {
-        let sql = format!(
-            "INSERT INTO samples (batch, position, subject, kid, colour, scanned_at) VALUES {}",
-            placeholders(chunk.len(), SAMPLE_COLUMNS)
-        );
-        let mut query = sqlx::query(&sql).persistent(false);
-        for (batch, position, s) in chunk {
-            query = query
-                .bind(*batch)
-                .bind(i64::try_from(*position).unwrap_or(i64::MAX))
-                .bind(&s.subject)
-                .bind(&s.kid)
-                .bind(&s.colour)
-                .bind(big(s.scanned_at));
-        }
-        query.execute(&mut *tx).await?;
-    }
-    // The stored row of every batch key not inserted by this group.
-    let mut others: Vec<&str> = jobs
-        .iter()
-        .map(|j| j.upload.batch.as_str())
-        .filter(|b| !inserted.contains(*b))
-        .collect();
-    others.dedup();
-    let mut stored = std::collections::HashMap::with_capacity(others.len());
-    for chunk in others.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT batch, content_hash, stored_at FROM sample_batches WHERE batch IN {}",
-            placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql).persistent(false);
-        for b in chunk {
-            query = query.bind(*b);
-        }
-        for row in query.fetch_all(&mut *tx).await? {
-            let batch: String = row.try_get("batch")?;
-            let hash: String = row.try_get("content_hash")?;
-            stored.insert(batch, (hash, row.try_get::<i64, _>("stored_at")?));
-        }
+                .fetch_optional(&mut *tx)
+                .await?;
+        written.push(match existing {
+            Some(row) if row.try_get::<String, _>("content_hash")? == job.content_hash => {
+                Written::Replayed(row.try_get("stored_at")?)
+            }
+            // Other content under this key, or no row with this key: then the insert did
+            // nothing because the tube is stored under another batch.
+            _ => Written::Conflict,
+        });
     }
     tx.commit().await?;
-    let mut first_seen = std::collections::HashSet::with_capacity(inserted.len());
-    Ok(jobs
-        .iter()
-        .map(|job| {
-            let key = &job.upload.batch;
-            if inserted.contains(key) && first_seen.insert(key.as_str()) {
-                return Written::Stored(now);
-            }
-            if inserted.contains(key) {
-                // A later job of a key this group inserted: compare with the first one.
-                let first = firsts.iter().find(|f| &f.upload.batch == key);
-                return match first {
-                    Some(f) if f.content_hash == job.content_hash => Written::Replayed(now),
-                    _ => Written::Conflict,
-                };
-            }
-            match stored.get(key) {
-                Some((hash, at)) if *hash == job.content_hash => Written::Replayed(*at),
-                // Other content under this key, or no row with this key: then the insert did
-                // nothing because the tube is stored under another batch.
-                _ => Written::Conflict,
-            }
-        })
-        .collect())
+    Ok(written)
+}
+
+async fn insert_samples(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    u: &UploadRequest,
+) -> Result<(), sqlx::Error> {
+    use std::fmt::Write as _;
+    let mut sql = String::from(
+        "INSERT INTO samples (batch, position, subject, kid, colour, scanned_at) VALUES ",
+    );
+    for i in 0..u.samples.len() {
+        let p = 1 + i * 5;
+        // Writing into a String cannot fail.
+        let _ = write!(
+            sql,
+            "{}($1, ${}, ${}, ${}, ${}, ${})",
+            if i == 0 { "" } else { ", " },
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5
+        );
+    }
+    let mut query = sqlx::query(&sql).bind(&u.batch);
+    for (position, s) in u.samples.iter().enumerate() {
+        query = query
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(&s.subject)
+            .bind(&s.kid)
+            .bind(&s.colour)
+            .bind(i64::try_from(s.scanned_at).unwrap_or(i64::MAX));
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn upload(seq: u64, tube: &str, colour: &str) -> Job {
+        let upload = UploadRequest {
+            batch: format!("{}-{seq}", "ab".repeat(16)),
+            site: "s".into(),
+            device: "d".into(),
+            tube: tube.into(),
+            opened_at: 1,
+            sealed_at: 2,
+            samples: vec![SampleJson {
+                subject: "0".repeat(24),
+                kid: "0".repeat(8),
+                colour: colour.into(),
+                scanned_at: 1,
+            }],
+        };
+        let content_hash = upload.content_hash();
+        Job {
+            upload,
+            content_hash,
+            answer: oneshot::channel().0,
+        }
+    }
+
+    /// Repeats of one batch in one group are answered as they would be one after the other:
+    /// the first stores, the same content replays, other content or a taken tube conflicts.
+    #[tokio::test]
+    async fn one_group_answers_each_upload_as_if_it_came_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("group.db").display().to_string();
+        let pool = crate::store::open(&url, 2).await.unwrap();
+        let jobs = [
+            upload(1, "T1", "green"),
+            upload(1, "T1", "green"),
+            upload(1, "T1", "red"),
+            upload(2, "T1", "green"),
+            upload(3, "T3", "green"),
+        ];
+        let w = write_group(&pool, &jobs).await.unwrap();
+        let Written::Stored(at) = w[0] else {
+            panic!("{w:?}")
+        };
+        assert!(matches!(w[1], Written::Replayed(t) if t == at), "{w:?}");
+        assert!(matches!(w[2], Written::Conflict), "{w:?}");
+        assert!(matches!(w[3], Written::Conflict), "{w:?}");
+        assert!(matches!(w[4], Written::Stored(_)), "{w:?}");
+        // And in a later group, the same again is a replay with the first time.
+        let w = write_group(&pool, &jobs[..1]).await.unwrap();
+        assert!(matches!(w[0], Written::Replayed(t) if t == at), "{w:?}");
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM samples")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(n, 2);
+    }
 
     #[test]
     fn batch_keys_have_one_form_per_tube() {

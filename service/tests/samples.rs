@@ -37,7 +37,8 @@ fn batch(journal: &str, seq: u64, site: &str, tube: &str, n: usize) -> serde_jso
             serde_json::json!({
                 "subject": format!("{:024x}", (seq << 16) + i as u64 + 1),
                 "kid": "0a1b2c3d",
-                "colour": (["green", "yellow", "red"][i % 3]),
+                // Every colour of the format: a permissive policy may admit dark red.
+                "colour": (["green", "yellow", "red", "dark-red"][i % 4]),
                 "scanned_at": 1_764_000_000 + i as u64,
             })
         })
