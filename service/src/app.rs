@@ -64,8 +64,8 @@ pub struct AppState {
     pub admission: Admission,
     /// Per-holder token request limit.
     pub limiter: DefaultKeyedRateLimiter<[u8; SUBJECT_LEN]>,
-    /// Stores refreshed tokens in batches.
-    pub tokens: store::TokenWriter,
+    /// Tokens signed on the token route, in memory only.
+    pub tokens: store::TokenCache,
     /// Collection sites' uploads.
     pub samples: crate::samples::Samples,
     /// Looks holders up by credential in batches.
@@ -88,7 +88,7 @@ impl AppState {
             ),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             admin_hash: Sha256::digest(admin_token.as_bytes()).into(),
-            tokens: store::TokenWriter::spawn(pool.clone(), turn.clone()),
+            tokens: store::TokenCache::new(config.token_cache),
             samples: crate::samples::Samples::new(
                 pool.clone(),
                 turn,
@@ -440,11 +440,11 @@ async fn set_status(
     let subject = SubjectId(
         subject::parse(&subject_hex).ok_or_else(|| ApiError::service(ServiceCode::BadRequest))?,
     );
-    let now = now_i64();
     let issuer = &state.issuer;
     let outcome = timed(
         &state,
-        store::set_status(&state.pool, &subject_hex, &new, now, |change| {
+        store::set_status(&state.pool, &subject_hex, &new, now_i64, |change| {
+            let now = change.now;
             let old = change
                 .old_colour
                 .and_then(|c| usize::try_from(c).ok())
@@ -533,53 +533,56 @@ async fn token(
         return Err(ApiError::service(ServiceCode::NoStatus));
     };
     let now = now_i64();
-    let token = match row.token {
-        Some(t) if t.status_version == row.status_version && now < t.refresh_at => {
-            state.metrics.tokens_cached.inc();
-            t
-        }
-        _ => {
-            let test = match (row.test_result, row.test_collected_at) {
-                (Some(r), Some(at)) => Some(TestRecord {
-                    result: usize::try_from(r)
-                        .ok()
-                        .and_then(|r| TEST_RESULTS.get(r).copied())
-                        .unwrap_or(TestResult::Pending),
-                    collected_at: Timestamp::from_unix(u64::try_from(at).unwrap_or(0)),
-                }),
-                _ => None,
-            };
-            let vaccination = match (row.doses, row.last_dose.as_deref()) {
-                (Some(d), Some(date)) => Some(Vaccination {
-                    doses: u8::try_from(d).unwrap_or(0),
-                    last_dose: Date::from_str(date).map_err(core_error)?,
-                }),
-                _ => None,
-            };
-            let display_hint = row
-                .display_hint
-                .as_deref()
-                .map(DisplayHint::new)
-                .transpose()
-                .map_err(core_error)?;
-            let status = Status {
-                subject: SubjectId(subject_bytes),
-                colour,
-                test,
-                vaccination,
-                display_hint,
-            };
-            let at =
-                Timestamp::from_unix(u64::try_from(now.max(row.issue_not_before)).unwrap_or(0));
-            let issued = state
-                .issuer
-                .issue(&status, at)
-                .map_err(|e| ApiError::issue(&e))?;
-            state.metrics.tokens_signed.inc();
-            let stored = stored_token(&issued, row.status_version);
-            state.tokens.store(row.subject, stored.clone());
-            stored
-        }
+    let cached = match row.token {
+        Some(t) if t.status_version == row.status_version && now < t.refresh_at => Some(t),
+        _ => state.tokens.get(&row.subject, row.status_version, now),
+    };
+    let token = if let Some(t) = cached {
+        state.metrics.tokens_cached.inc();
+        t
+    } else {
+        let test = match (row.test_result, row.test_collected_at) {
+            (Some(r), Some(at)) => Some(TestRecord {
+                result: usize::try_from(r)
+                    .ok()
+                    .and_then(|r| TEST_RESULTS.get(r).copied())
+                    .unwrap_or(TestResult::Pending),
+                collected_at: Timestamp::from_unix(u64::try_from(at).unwrap_or(0)),
+            }),
+            _ => None,
+        };
+        let vaccination = match (row.doses, row.last_dose.as_deref()) {
+            (Some(d), Some(date)) => Some(Vaccination {
+                doses: u8::try_from(d).unwrap_or(0),
+                last_dose: Date::from_str(date).map_err(core_error)?,
+            }),
+            _ => None,
+        };
+        let display_hint = row
+            .display_hint
+            .as_deref()
+            .map(DisplayHint::new)
+            .transpose()
+            .map_err(core_error)?;
+        let status = Status {
+            subject: SubjectId(subject_bytes),
+            colour,
+            test,
+            vaccination,
+            display_hint,
+        };
+        // Rounded down so that every process signs the same bytes for this status within
+        // the quantum (store::TokenCache), and never before the last revocation's time.
+        let issue_at = (now - now.rem_euclid(store::ISSUE_QUANTUM_SECS)).max(row.issue_not_before);
+        let at = Timestamp::from_unix(u64::try_from(issue_at).unwrap_or(0));
+        let issued = state
+            .issuer
+            .issue(&status, at)
+            .map_err(|e| ApiError::issue(&e))?;
+        state.metrics.tokens_signed.inc();
+        let stored = stored_token(&issued, row.status_version);
+        state.tokens.put(row.subject, stored.clone(), now);
+        stored
     };
     let time = |s: i64| Timestamp::from_unix(u64::try_from(s).unwrap_or(0)).to_string();
     Ok(no_store(

@@ -64,6 +64,10 @@ pub struct Config {
     /// Sample uploads a collection site may make per minute (and in a burst).
     #[arg(long = "site-rate", env = "QRSEAL_SITE_RATE", default_value_t = 600)]
     pub site_uploads_per_minute: u32,
+    /// Most tokens signed on the token route that one process keeps in memory (about 400
+    /// bytes each) to answer a holder's repeat request without signing again; 0 keeps none.
+    #[arg(long, env = "QRSEAL_TOKEN_CACHE", default_value_t = 100_000)]
+    pub token_cache: usize,
     /// Database connections per process.
     #[arg(long, env = "QRSEAL_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,

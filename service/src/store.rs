@@ -137,21 +137,6 @@ fn holder_row(row: &AnyRow) -> Result<HolderRow, sqlx::Error> {
     })
 }
 
-/// The holder whose credential hashes to `credential_hash`.
-pub async fn holder_by_credential(
-    pool: &AnyPool,
-    credential_hash: &str,
-) -> Result<Option<HolderRow>, sqlx::Error> {
-    let sql = format!("SELECT {HOLDER_COLUMNS} FROM holders WHERE credential_hash = $1");
-    sqlx::query(&sql)
-        .bind(credential_hash)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(holder_row)
-        .transpose()
-}
-
 /// The holder with subject `subject`.
 pub async fn holder_by_subject(
     pool: &AnyPool,
@@ -319,6 +304,11 @@ pub struct StatusChange {
     pub display_hint: Option<String>,
     /// Earliest issue time before this change.
     pub issue_not_before: i64,
+    /// The time, read once this update held the holder's write lock: a token request that
+    /// read the old status did so before this update committed, so a revocation dated from
+    /// here covers the token it signs (a time read before waiting for the lock may be
+    /// seconds earlier than that token).
+    pub now: i64,
 }
 
 /// Stores a status in one transaction: `decide` sees the state before and returns the
@@ -329,23 +319,21 @@ pub async fn set_status<E>(
     pool: &AnyPool,
     subject: &str,
     status: &NewStatus,
-    now: i64,
+    clock: impl Fn() -> i64,
     decide: impl FnOnce(&StatusChange) -> Result<(i64, Option<i64>, StoredToken), E>,
 ) -> Result<Option<Result<(StatusChange, bool), E>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // Writing first takes the row lock (PostgreSQL) or the write lock (SQLite) before
     // reading, so two updates of one holder serialise instead of both reading the old state.
-    let bumped = sqlx::query(
-        "UPDATE holders SET status_version = status_version + 1, updated_at = $2 \
-         WHERE subject = $1",
-    )
-    .bind(subject)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let bumped =
+        sqlx::query("UPDATE holders SET status_version = status_version + 1 WHERE subject = $1")
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
     if bumped.rows_affected() == 0 {
         return Ok(None);
     }
+    let now = clock();
     let row = sqlx::query(
         "SELECT colour, status_version, display_hint, issue_not_before FROM holders \
          WHERE subject = $1",
@@ -358,6 +346,7 @@ pub async fn set_status<E>(
         status_version: row.try_get("status_version")?,
         display_hint: row.try_get("display_hint")?,
         issue_not_before: row.try_get("issue_not_before")?,
+        now,
     };
     let (not_before, revoke_before, token) = match decide(&change) {
         Ok(d) => d,
@@ -379,7 +368,7 @@ pub async fn set_status<E>(
         "UPDATE holders SET colour = $2, test_result = $3, test_collected_at = $4, doses = $5, \
          last_dose = $6, issue_not_before = $7, token_qr = $8, token_url = $9, \
          token_issued_at = $10, token_expires_at = $11, token_refresh_at = $12, \
-         token_status_version = $13 WHERE subject = $1",
+         token_status_version = $13, updated_at = $14 WHERE subject = $1",
     )
     .bind(subject)
     .bind(status.colour)
@@ -394,34 +383,11 @@ pub async fn set_status<E>(
     .bind(token.expires_at)
     .bind(token.refresh_at)
     .bind(change.status_version)
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Some(Ok((change, revoke_before.is_some()))))
-}
-
-/// Stores a token signed for `subject`'s status version `token.status_version`, unless the
-/// status changed meanwhile (then the newer state wins and nothing is written).
-pub async fn store_token(
-    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    subject: &str,
-    token: &StoredToken,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE holders SET token_qr = $2, token_url = $3, token_issued_at = $4, \
-         token_expires_at = $5, token_refresh_at = $6, token_status_version = $7 \
-         WHERE subject = $1 AND status_version = $7",
-    )
-    .bind(subject)
-    .bind(&token.qr)
-    .bind(&token.url)
-    .bind(token.issued_at)
-    .bind(token.expires_at)
-    .bind(token.refresh_at)
-    .bind(token.status_version)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// The latest full revocation list: sequence and base64 bytes.
@@ -452,69 +418,72 @@ pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").fetch_one(pool).await.map(|_| ())
 }
 
-/// Stores refreshed tokens in batches, one transaction (one fsync on SQLite) per batch.
+/// Tokens signed at a holder's request, kept in this process's memory only.
 ///
-/// A stored token is a cache: losing one costs one signature at the holder's next request,
-/// so the token route hands its write over and answers at once, and a full queue drops the
-/// write rather than slowing the answer. Statuses and enrolments, whose acknowledgement
-/// promises durability, are never written this way.
-#[derive(Debug, Clone)]
-pub struct TokenWriter {
-    queue: tokio::sync::mpsc::Sender<(String, StoredToken)>,
+/// Nothing is written to the database on the token route: a stored token is only a cache
+/// (losing one costs one signature), and writing refreshed tokens back cost more than it
+/// saved. Under the surge benchmark the write-behind batches made every SQLite commit drop
+/// each reading connection's page cache and memory map, and held the one write lock that
+/// sample uploads wait for (BENCHMARKS.md). The route issues at a time rounded down to
+/// [`ISSUE_QUANTUM_SECS`], so every process, and this one after an eviction or a restart,
+/// signs the same bytes for the same status within that time: a holder asking twice gets
+/// the same token from whichever process answers.
+///
+/// Bounded: at most `capacity` tokens; when full, tokens past their refresh time are
+/// dropped first, then everything (the next requests sign again).
+#[derive(Debug)]
+pub struct TokenCache {
+    tokens: dashmap::DashMap<String, StoredToken>,
+    capacity: usize,
 }
 
-/// Most token writes waiting for the batch writer; more are dropped.
-const TOKEN_QUEUE: usize = 65_536;
-/// Most token writes in one transaction.
-const TOKEN_BATCH: usize = 1_024;
+/// Issue times on the token route are rounded down to a multiple of this (seconds).
+pub const ISSUE_QUANTUM_SECS: i64 = 60;
 
-/// Takes turns between this process's batch writers (refreshed tokens, sample uploads).
+impl TokenCache {
+    /// An empty cache holding at most `capacity` tokens.
+    pub fn new(capacity: usize) -> TokenCache {
+        TokenCache {
+            tokens: dashmap::DashMap::new(),
+            capacity,
+        }
+    }
+
+    /// The token cached for `subject` if it was signed for `status_version` and its refresh
+    /// time is after `now`.
+    pub fn get(&self, subject: &str, status_version: i64, now: i64) -> Option<StoredToken> {
+        let t = self.tokens.get(subject)?;
+        (t.status_version == status_version && now < t.refresh_at).then(|| t.clone())
+    }
+
+    /// Keeps `token` for `subject`, making room first if the cache is full.
+    pub fn put(&self, subject: String, token: StoredToken, now: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.tokens.len() >= self.capacity && !self.tokens.contains_key(&subject) {
+            self.tokens.retain(|_, t| now < t.refresh_at);
+            if self.tokens.len() >= self.capacity {
+                self.tokens.clear();
+            }
+        }
+        self.tokens.insert(subject, token);
+    }
+
+    /// How many tokens are cached.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether no token is cached.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+/// Takes turns between this process's batch writers (sample uploads; formerly refreshed
+/// tokens too).
 /// SQLite has one write lock, and a writer waiting for it polls with growing sleeps while a
 /// busy one takes it again at once, so without turns one writer starves the other for
 /// seconds; this lock is first come, first served.
 pub type WriteTurn = std::sync::Arc<tokio::sync::Mutex<()>>;
-
-impl TokenWriter {
-    /// Starts the writer task on `pool`; it writes when it holds `turn`.
-    pub fn spawn(pool: AnyPool, turn: WriteTurn) -> TokenWriter {
-        let (queue, mut rx) = tokio::sync::mpsc::channel::<(String, StoredToken)>(TOKEN_QUEUE);
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(TOKEN_BATCH);
-            while rx.recv_many(&mut batch, TOKEN_BATCH).await > 0 {
-                let written = {
-                    let _turn = turn.lock().await;
-                    store_tokens(&pool, &batch).await
-                };
-                if let Err(e) = written {
-                    eprintln!(
-                        "qrseal-service: storing {} refreshed tokens failed: {e}",
-                        batch.len()
-                    );
-                }
-                batch.clear();
-            }
-        });
-        TokenWriter { queue }
-    }
-
-    /// Queues a token to store; false if the queue is full (the write is dropped).
-    pub fn store(&self, subject: String, token: StoredToken) -> bool {
-        self.queue.try_send((subject, token)).is_ok()
-    }
-}
-
-/// Stores `batch` in one transaction (one fsync on SQLite). A token signed for a status
-/// version that is no longer current is skipped, as in [`store_token`]. (One multi-row
-/// `UPDATE ... FROM (VALUES ...)` per 64 tokens was measured slower under the surge
-/// benchmark than a statement per token: each differently sized batch is a new statement to
-/// prepare.)
-pub async fn store_tokens(
-    pool: &AnyPool,
-    batch: &[(String, StoredToken)],
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for (subject, token) in batch {
-        store_token(&mut *tx, subject, token).await?;
-    }
-    tx.commit().await
-}

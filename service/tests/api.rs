@@ -499,3 +499,99 @@ fn a_test_older_than_a_token_can_carry_is_stored_and_left_out_of_the_token() {
     assert_eq!(verified.claims.colour, Colour::Green);
     assert_eq!(verified.claims.test, None);
 }
+
+/// A status update that waits for the holder's lock dates its revocation from when it got
+/// the lock: a token request that read the old status while it waited signs after the wait,
+/// and a revocation dated from before the wait would miss that token.
+#[test]
+fn a_revocation_is_dated_from_when_the_update_held_the_lock() {
+    let env = Env::new();
+    let rt = common::runtime();
+    let service = env.start(&[]);
+    let (subject, _) = service.enrol("440101199001011234");
+    assert_eq!(service.set_status(&subject, &GREEN_STATUS).status, 200);
+    let pool = env.pool(&rt);
+    // Another writer holds the holder's row (PostgreSQL) or the write lock (SQLite).
+    let mut tx = rt.block_on(pool.begin()).unwrap();
+    rt.block_on(
+        sqlx::query("UPDATE holders SET updated_at = updated_at WHERE subject = $1")
+            .bind(&subject)
+            .execute(&mut *tx),
+    )
+    .unwrap();
+    let released = std::thread::scope(|s| {
+        let update = s.spawn(|| service.set_status(&subject, RED));
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        let released = now().unix() as i64;
+        rt.block_on(tx.commit()).unwrap();
+        let r = update.join().unwrap();
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["revocation_queued"], true);
+        released
+    });
+    let issued_before: i64 = rt
+        .block_on(
+            sqlx::query_scalar("SELECT issued_before FROM pending_revocations WHERE subject = $1")
+                .bind(&subject)
+                .fetch_one(&pool),
+        )
+        .unwrap();
+    assert!(
+        issued_before > released,
+        "revocation dated {issued_before}, lock released at {released}"
+    );
+}
+
+/// A token due for refresh is signed without writing to the database, kept in the process's
+/// memory for the holder's next request, and signed identically by every process (issue
+/// times are rounded down to the minute), so which process answers does not matter.
+#[test]
+fn a_refreshed_token_is_not_written_back_and_every_process_signs_the_same_bytes() {
+    let env = Env::new();
+    let rt = common::runtime();
+    let a = env.start(&[]);
+    let b = env.start(&[]);
+    let (subject, credential) = a.enrol("440101199001011234");
+    assert_eq!(a.set_status(&subject, &GREEN_STATUS).status, 200);
+    let pool = env.pool(&rt);
+    // The stored token falls due.
+    rt.block_on(
+        sqlx::query("UPDATE holders SET token_refresh_at = 0 WHERE subject = $1")
+            .bind(&subject)
+            .execute(&pool),
+    )
+    .unwrap();
+    let mut same = false;
+    for _ in 0..3 {
+        let from_a = a.token(&credential).json();
+        let from_b = b.token(&credential).json();
+        if from_a["qr"] == from_b["qr"] {
+            same = true;
+            break;
+        }
+        // Only a minute boundary between the two requests may tell them apart.
+        assert_ne!(from_a["issued_at"], from_b["issued_at"]);
+    }
+    assert!(same, "two processes signed different tokens for one status");
+    let refreshed = a.token(&credential).json();
+    let verified = env
+        .verifier()
+        .verify(refreshed["qr"].as_str().unwrap(), now())
+        .unwrap();
+    assert!(
+        verified.claims.issued_at.unix().is_multiple_of(60),
+        "rounded down to the minute"
+    );
+    // Asked again: answered from memory, not signed again, and nothing was written back.
+    let signed = a.metric("qrseal_tokens_signed_total");
+    assert_eq!(a.token(&credential).json()["qr"], refreshed["qr"]);
+    assert_eq!(a.metric("qrseal_tokens_signed_total"), signed);
+    let stored: i64 = rt
+        .block_on(
+            sqlx::query_scalar("SELECT token_refresh_at FROM holders WHERE subject = $1")
+                .bind(&subject)
+                .fetch_one(&pool),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "the token route wrote to the database");
+}

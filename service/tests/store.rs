@@ -4,21 +4,10 @@
 mod common;
 
 use common::{Env, runtime};
-use qrseal_service::store::{self, StoredToken};
-
-fn token(n: i64, status_version: i64) -> StoredToken {
-    StoredToken {
-        qr: format!("QR{n}"),
-        url: format!("url{n}"),
-        issued_at: 1_000 + n,
-        expires_at: 2_000 + n,
-        refresh_at: 1_500 + n,
-        status_version,
-    }
-}
+use qrseal_service::store::{self, StoredToken, TokenCache};
 
 #[test]
-fn tokens_are_stored_in_batches_and_a_token_for_an_old_status_is_skipped() {
+fn batched_lookups_find_exactly_the_holders_asked_for() {
     let env = Env::new();
     let rt = runtime();
     let pool = env.pool(&rt);
@@ -29,36 +18,6 @@ fn tokens_are_stored_in_batches_and_a_token_for_an_old_status_is_skipped() {
             store::enrol(&pool, s, &format!("{i:064x}"), None, 1)
                 .await
                 .unwrap();
-        }
-        // Every holder is at status version 0; every third token was signed for version 7.
-        let batch: Vec<(String, StoredToken)> = subjects
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let version = if i % 3 == 0 { 7 } else { 0 };
-                (s.clone(), token(i as i64, version))
-            })
-            .collect();
-        store::store_tokens(&pool, &batch).await.unwrap();
-        for (i, s) in subjects.iter().enumerate() {
-            let row = store::holder_by_subject(&pool, s).await.unwrap().unwrap();
-            match row.token {
-                Some(t) => {
-                    assert_ne!(i % 3, 0, "holder {i}: a token for an old status was stored");
-                    assert_eq!(
-                        (t.qr, t.url, t.issued_at, t.expires_at, t.refresh_at),
-                        (
-                            format!("QR{i}"),
-                            format!("url{i}"),
-                            1_000 + i as i64,
-                            2_000 + i as i64,
-                            1_500 + i as i64
-                        )
-                    );
-                    assert_eq!(t.status_version, 0);
-                }
-                None => assert_eq!(i % 3, 0, "holder {i}: its token was not stored"),
-            }
         }
         // The batched lookup finds exactly the holders asked for, duplicates and strangers
         // included.
@@ -77,4 +36,47 @@ fn tokens_are_stored_in_batches_and_a_token_for_an_old_status_is_skipped() {
         found.sort();
         assert_eq!(found, vec![subjects[5].clone(), subjects[149].clone()]);
     });
+}
+
+fn token(n: i64, status_version: i64, refresh_at: i64) -> StoredToken {
+    StoredToken {
+        qr: format!("QR{n}"),
+        url: format!("url{n}"),
+        issued_at: 1_000 + n,
+        expires_at: 3_000 + n,
+        refresh_at,
+        status_version,
+    }
+}
+
+#[test]
+fn the_token_cache_answers_only_for_the_current_status_and_before_refresh_and_stays_bounded() {
+    let cache = TokenCache::new(3);
+    cache.put("a".into(), token(1, 4, 2_000), 1_000);
+    assert_eq!(cache.get("a", 4, 1_999).map(|t| t.qr), Some("QR1".into()));
+    assert!(
+        cache.get("a", 5, 1_500).is_none(),
+        "signed for an older status"
+    );
+    assert!(cache.get("a", 4, 2_000).is_none(), "due for refresh");
+    assert!(cache.get("b", 4, 1_500).is_none());
+    // Full: tokens past their refresh time go first.
+    cache.put("b".into(), token(2, 0, 1_200), 1_000);
+    cache.put("c".into(), token(3, 0, 5_000), 1_000);
+    cache.put("d".into(), token(4, 0, 5_000), 1_300);
+    assert_eq!(cache.len(), 3, "b (due at 1,200) made room for d");
+    assert!(cache.get("b", 0, 1_100).is_none());
+    assert!(cache.get("d", 0, 1_300).is_some());
+    // Full of live tokens: everything goes, and the cache never holds more than 3.
+    cache.put("e".into(), token(5, 0, 5_000), 1_300);
+    assert_eq!(cache.len(), 1);
+    assert!(cache.get("e", 0, 1_300).is_some());
+    // Replacing a holder's token never evicts.
+    cache.put("e".into(), token(6, 1, 5_000), 1_300);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.get("e", 1, 1_300).map(|t| t.qr), Some("QR6".into()));
+    // Capacity 0 keeps nothing.
+    let none = TokenCache::new(0);
+    none.put("a".into(), token(1, 0, 5_000), 1_000);
+    assert!(none.is_empty());
 }
