@@ -103,7 +103,9 @@ run_level() {
     curl -s "http://$addr/metrics" >"$tmp/after"
     local rows_after rss
     rows_after=$(batches)
-    rss=$(ps -o rss= -p "$pid")
+    # Anonymous memory only, as scripts/surge.sh reports it: SQLite's memory map of the
+    # database file counts in RSS as page cache the kernel may drop at will.
+    rss=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
     python3 - "$label" "$up" "$tok" "$rss" "$tmp" "$rows_before" "$rows_after" "$ci" <<'PY'
 import re, sys
 label, up, tok, rss, tmp, rows0, rows1, ci = sys.argv[1:]

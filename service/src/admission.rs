@@ -206,6 +206,7 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
     if path == "/healthz" || path == "/metrics" {
         return next.run(request).await;
     }
+    let learns = teaches_the_limiter(request.method(), path);
     let admission = &state.admission;
     let Some(admitted) = admission.limiter.try_acquire() else {
         let response = admission.shed();
@@ -222,8 +223,13 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
     };
     let response = tokio::time::timeout(state.config.request_timeout, next.run(request)).await;
     let now = Instant::now();
-    let latency = response.is_ok().then(|| now.duration_since(started));
-    admission.limiter.release(admitted, latency, now);
+    if learns {
+        let latency = response.is_ok().then(|| now.duration_since(started));
+        admission.limiter.release(admitted, latency, now);
+    } else {
+        // Leaves the in-flight count and tells the bound nothing.
+        drop(admitted);
+    }
     // Set from the limiter rather than counted here: a request dropped mid-way (its client
     // gone) never reaches this line, but its guard has left the limiter's count.
     let metrics = &state.metrics;
@@ -239,6 +245,14 @@ pub async fn admit(State(state): State<Arc<AppState>>, request: Request, next: N
     }
 }
 
+/// Whether a request's latency tells the limiter about load. Writes wait for their durable
+/// commit (an fsync, shared by a group of uploads) by design, tens of milliseconds that say
+/// nothing about overload; learning from them cut the bound and shed token requests while
+/// collection sites uploaded (BENCHMARKS.md). They still hold a place while in flight.
+fn teaches_the_limiter(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::GET || path == "/v1/token"
+}
+
 fn gauge(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -246,6 +260,18 @@ fn gauge(n: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_reads_and_token_requests_teach_the_limiter() {
+        use axum::http::Method;
+        assert!(teaches_the_limiter(&Method::POST, "/v1/token"));
+        assert!(teaches_the_limiter(&Method::GET, "/v1/samples/T1"));
+        assert!(teaches_the_limiter(&Method::GET, "/v1/trust-list"));
+        assert!(!teaches_the_limiter(&Method::POST, "/v1/samples"));
+        assert!(!teaches_the_limiter(&Method::POST, "/v1/holders"));
+        assert!(!teaches_the_limiter(&Method::PUT, "/v1/holders/00/status"));
+        assert!(!teaches_the_limiter(&Method::POST, "/v1/sites"));
+    }
 
     const TARGET: Duration = Duration::from_millis(20);
     const FAST: Option<Duration> = Some(Duration::from_millis(2));
