@@ -154,15 +154,17 @@ fn spki_from_pem(pem: &str) -> Option<SpkiDer> {
     const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
     const END: &str = "-----END PUBLIC KEY-----";
     const ANY_BEGIN: &str = "-----BEGIN ";
-    let doc = if pem.starts_with(ANY_BEGIN) {
-        pem
-    } else {
-        let at = pem.find("\n-----BEGIN ")?;
-        if pem[..at].contains('\0') {
+    // The text before ends at the first line feed followed by a pre-encapsulation boundary.
+    // Line by line rather than `str::find` of that string: the substring searcher is 4 KB of
+    // the WebAssembly module.
+    let mut doc = pem;
+    while !doc.starts_with(ANY_BEGIN) {
+        let (line, rest) = doc.split_once('\n')?;
+        if line.contains('\0') {
             return None;
         }
-        &pem[at + 1..]
-    };
+        doc = rest;
+    }
     let rest = strip_leading_eol(doc.strip_prefix(BEGIN)?)?;
     let rest = strip_trailing_eol(rest).unwrap_or(rest);
     let text = strip_trailing_eol(rest.strip_suffix(END)?)?;
