@@ -54,7 +54,7 @@ impl Verifier {
 
     /// A verifier trusting `keys`, with the default clock skew.
     ///
-    /// Keys given in key-id order (a trust list's) are taken in linear time; each key given
+    /// Keys given in key-id order (a trust list's) cost a binary search each; each key given
     /// out of order moves the keys after its place, so `n` keys in random order cost about
     /// `n²/4` moves: milliseconds for a trust list's maximum of 1024, meant for a handful.
     pub fn new(keys: impl IntoIterator<Item = TrustedKey>) -> Verifier {
