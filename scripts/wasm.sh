@@ -68,7 +68,11 @@ export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_PANIC=abort
 build_module() { # build_module NAME CARGO_FEATURE_ARGS...: target/wasm/NAME/ with glue and .wasm
   local name=$1; shift
-  cargo build --locked -q -p qrseal-wasm --release --target wasm32-unknown-unknown "$@"
+  # sha2's compact SHA-256/SHA-512 rounds (its own cfg): 16 KB less code than the unrolled
+  # ones, no measurable change in verify time (hashing is about 1 % of it). The flags apply
+  # to this build only, not to the native builds below.
+  RUSTFLAGS='--cfg sha2_backend_soft="compact"' \
+    cargo build --locked -q -p qrseal-wasm --release --target wasm32-unknown-unknown "$@"
   rm -rf "$out/$name" && mkdir -p "$out/$name"
   wasm-bindgen --target web --omit-default-module-path --out-dir "$out/$name" \
     target/wasm32-unknown-unknown/release/qrseal_wasm.wasm
@@ -79,7 +83,10 @@ build_module() { # build_module NAME CARGO_FEATURE_ARGS...: target/wasm/NAME/ wi
   printf '\nexport { __wbg_get_imports, __wbg_finalize_init };\n' >> "$out/$name/qrseal_wasm.js"
   # The features rustc's wasm32 target enables by default (bulk memory, sign extension,
   # non-trapping float-to-int, multivalue, reference types) must be allowed explicitly.
-  "${wasm_opt[@]}" -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  # --converge repeats -Oz while it still shrinks the module; the producers and
+  # target-features sections are metadata no engine reads.
+  "${wasm_opt[@]}" -Oz --converge --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-mutable-globals --enable-multivalue --enable-reference-types \
     -o "$out/$name/qrseal_wasm_bg.wasm" "$out/$name/qrseal_wasm_bg.wasm"
   brotli -f -q 11 -o "$out/$name/qrseal_wasm_bg.wasm.br" "$out/$name/qrseal_wasm_bg.wasm"

@@ -1,5 +1,7 @@
 //! Trusted issuer public keys, parsed and checked once at load.
 
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use curve25519_dalek::edwards::EdwardsPoint;
 use qrseal_core::lists::{KeyEntry, KeyState, Window};
 use qrseal_core::wire::PUBLIC_KEY_LEN;
@@ -7,6 +9,15 @@ use qrseal_core::{KeyId, Timestamp};
 
 use crate::signature::decompress_strict;
 use crate::{Error, KeyDefect};
+
+/// The DER of an Ed25519 SubjectPublicKeyInfo (RFC 8410, section 4) up to the 32 key bytes:
+/// SEQUENCE { SEQUENCE { OID 1.3.101.112 } BIT STRING (no unused bits) }. DER gives a value
+/// exactly one encoding and RFC 8410 forbids algorithm parameters, so comparing these bytes is
+/// decoding it: a DER/PKCS#8 decoder (13 KB of the WebAssembly verify-only module, whose
+/// budget is 50 KB compressed) would accept nothing more.
+const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
 
 /// An issuer public key a verifier trusts, decompressed and checked once so that verifying a
 /// token does no key parsing.
@@ -84,10 +95,14 @@ impl TrustedKey {
     /// Reads a public key from PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo), as
     /// written by `qrseal keygen` to `issuer.pub`.
     pub fn from_public_key_pem(pem: &str) -> Result<TrustedKey, Error> {
-        use ed25519_dalek::pkcs8::DecodePublicKey;
-        let key = ed25519_dalek::VerifyingKey::from_public_key_pem(pem)
-            .map_err(|_| Error::InvalidKey(KeyDefect::NotPem))?;
-        TrustedKey::from_bytes(key.as_bytes())
+        let not_pem = Error::InvalidKey(KeyDefect::NotPem);
+        let der = spki_from_pem(pem).ok_or(not_pem)?;
+        match der.split_first_chunk::<{ ED25519_SPKI_PREFIX.len() }>() {
+            Some((prefix, key)) if *prefix == ED25519_SPKI_PREFIX => {
+                TrustedKey::from_bytes(<&[u8; PUBLIC_KEY_LEN]>::try_from(key).map_err(|_| not_pem)?)
+            }
+            _ => Err(not_pem),
+        }
     }
 
     /// The key id tokens signed by this key carry.
@@ -120,3 +135,64 @@ impl TrustedKey {
         &self.minus_a
     }
 }
+
+/// The DER bytes of an Ed25519 SubjectPublicKeyInfo.
+type SpkiDer = [u8; ED25519_SPKI_PREFIX.len() + PUBLIC_KEY_LEN];
+
+/// The DER in a `PUBLIC KEY` PEM document (RFC 7468) holding an Ed25519 key, accepting the
+/// layouts `pem-rfc7468` (used before) accepts, case by case in `tests/verify.rs`: optional text before the document ending in a line
+/// feed (no NUL in it), the pre-encapsulation boundary, the base64 text (standard alphabet,
+/// padded; lines are 64 characters but the last, so the 60 of an Ed25519 key are one line),
+/// perhaps one empty line, the post-encapsulation boundary, at most one line end after it;
+/// lines end in CRLF, LF or CR. `None` for anything else.
+///
+/// Not `pem-rfc7468` itself: its base64 decoder (`base64ct`) would be the WebAssembly
+/// module's second one beside `base64`, which qrseal-core uses for the URL form; with the
+/// DER and PKCS#8 decoding that came with it, 8 KB of the verify-only module's 50 KB
+/// compressed budget.
+fn spki_from_pem(pem: &str) -> Option<SpkiDer> {
+    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+    const END: &str = "-----END PUBLIC KEY-----";
+    const ANY_BEGIN: &str = "-----BEGIN ";
+    // The text before ends at the first line feed followed by a pre-encapsulation boundary.
+    // Line by line rather than `str::find` of that string: the substring searcher is 4 KB of
+    // the WebAssembly module.
+    let mut doc = pem;
+    while !doc.starts_with(ANY_BEGIN) {
+        let (line, rest) = doc.split_once('\n')?;
+        if line.contains('\0') {
+            return None;
+        }
+        doc = rest;
+    }
+    let rest = strip_leading_eol(doc.strip_prefix(BEGIN)?)?;
+    let rest = strip_trailing_eol(rest).unwrap_or(rest);
+    let text = strip_trailing_eol(rest.strip_suffix(END)?)?;
+    // One empty line before the post-encapsulation boundary, as pem-rfc7468 allows.
+    let text = strip_trailing_eol(text).unwrap_or(text);
+    let mut der: SpkiDer = [0; ED25519_SPKI_PREFIX.len() + PUBLIC_KEY_LEN];
+    // The decoder refuses line ends, so a text of more than one line is refused here.
+    match BASE64_STANDARD.decode_slice(text, &mut der) {
+        Ok(n) if n == der.len() => Some(der),
+        _ => None,
+    }
+}
+
+fn strip_leading_eol(s: &str) -> Option<&str> {
+    s.strip_prefix("\r\n")
+        .or_else(|| s.strip_prefix('\n'))
+        .or_else(|| s.strip_prefix('\r'))
+}
+
+fn strip_trailing_eol(s: &str) -> Option<&str> {
+    s.strip_suffix("\r\n")
+        .or_else(|| s.strip_suffix('\n'))
+        .or_else(|| s.strip_suffix('\r'))
+}
+
+/// Standard base64 with padding required and non-zero trailing bits refused, so that one DER
+/// value has exactly one text.
+const BASE64_STANDARD: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);

@@ -219,6 +219,134 @@ fn several_keys_are_trusted_at_once() {
 }
 
 #[test]
+fn keys_are_held_sorted_by_id_and_the_first_of_a_key_given_twice_is_kept() {
+    use qrseal_core::lists::{KeyEntry, KeyState, Window};
+    // Verifier::new inserts keys one by one instead of sorting them with std's sort (for the
+    // size of the WebAssembly module): the order and the choice among duplicates must stay
+    // those of the stable sort and dedup it replaced.
+    let keys: Vec<[u8; 32]> = (1..=12)
+        .map(|seed| issuer(seed).key().public_key())
+        .collect();
+    let order =
+        |v: &Verifier| -> Vec<[u8; 32]> { v.keys().iter().map(|k| *k.public_key()).collect() };
+    let mut expected = keys.clone();
+    expected.sort_by_key(|k| (TrustedKey::from_bytes(k).unwrap().key_id(), *k));
+    let given = |ks: &mut dyn Iterator<Item = &[u8; 32]>| {
+        Verifier::new(ks.map(|k| TrustedKey::from_bytes(k).unwrap()))
+    };
+    assert_eq!(order(&given(&mut keys.iter())), expected);
+    assert_eq!(order(&given(&mut keys.iter().rev())), expected);
+    assert_eq!(order(&given(&mut expected.iter())), expected);
+    // Each key twice, in two orders: each kept once.
+    assert_eq!(
+        order(&given(&mut keys.iter().chain(keys.iter().rev()))),
+        expected
+    );
+
+    // The same key with two different windows: the first given wins, whichever it is.
+    let with_window = |from: u64| {
+        TrustedKey::from_entry(&KeyEntry {
+            public_key: keys[0],
+            signing: Window::ALWAYS,
+            accepting: Window {
+                from: Timestamp::from_unix(from),
+                until: Timestamp::from_unix(u64::from(u32::MAX)),
+            },
+            state: KeyState::Active,
+        })
+        .unwrap()
+    };
+    for (first, second) in [(10, 20), (20, 10)] {
+        let v = Verifier::new([
+            with_window(first),
+            TrustedKey::from_bytes(&keys[1]).unwrap(),
+            with_window(second),
+        ]);
+        assert_eq!(v.keys().len(), 2);
+        let kept = v
+            .keys()
+            .iter()
+            .find(|k| *k.public_key() == keys[0])
+            .unwrap();
+        assert_eq!(kept.acceptance_window().from, Timestamp::from_unix(first));
+    }
+}
+
+#[test]
+fn public_key_pem_in_every_layout_qrseal_accepts_and_nothing_else() {
+    let iss = issuer(1);
+    let pem = iss.key().public_key_pem().unwrap();
+    let key = iss.key().public_key();
+    let body = pem
+        .lines()
+        .find(|l| !l.starts_with("-----"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(body.len(), 60);
+    let doc = |b: &str| format!("-----BEGIN PUBLIC KEY-----\n{b}\n-----END PUBLIC KEY-----\n");
+    let accepted = [
+        pem.clone(),
+        pem.trim_end().to_owned(),
+        pem.replace('\n', "\r\n"),
+        pem.replace('\n', "\r"),
+        // Text before the document (RFC 7468, section 5.2).
+        format!("text before\n{pem}"),
+        format!("\n{pem}"),
+        // One empty line after the text.
+        doc(&format!("{body}\n")),
+    ];
+    for text in &accepted {
+        let got = TrustedKey::from_public_key_pem(text);
+        assert_eq!(got.map(|k| *k.public_key()), Ok(key), "{text:?}");
+    }
+    let not_pem = Err(Error::InvalidKey(KeyDefect::NotPem));
+    // The last character before `=` carries 2 unused bits: set the lowest (non-canonical
+    // base64 of the same bytes).
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut flipped_tail = body.clone().into_bytes();
+    let value = ALPHABET
+        .iter()
+        .position(|&c| c == flipped_tail[58])
+        .unwrap();
+    assert_eq!(value & 3, 0);
+    flipped_tail[58] = ALPHABET[value | 1];
+    let flipped_tail = String::from_utf8(flipped_tail).unwrap();
+    let refused = [
+        String::new(),
+        "not pem".to_owned(),
+        pem.replace("PUBLIC KEY", "PRIVATE KEY"),
+        pem.replace("BEGIN PUBLIC KEY", "BEGIN PUBLIC  KEY"),
+        format!("{pem}\n"),
+        format!("{pem} "),
+        format!("{pem}text after\n"),
+        format!("text before{pem}"),
+        format!("nul\0before\n{pem}"),
+        pem.replace("-----\n", "-----"),
+        doc(""),
+        doc(&format!("{body}\n\n")),
+        doc(&format!("\n{body}")),
+        doc(&format!("{}\n\n{}", &body[..30], &body[30..])),
+        // Strict RFC 7468 (section 3): lines of 64 characters but the last, so the 60 of an
+        // Ed25519 key are one line.
+        doc(&format!("{}\n{}", &body[..30], &body[30..])),
+        doc(&body.replace('=', "")),
+        doc(&format!("{body}AAAA")),
+        doc(&body[4..]),
+        doc(&format!("MCowBQYDK2VwAyEB{}", &body[16..])),
+        // An X25519 key (OID 1.3.101.110), the same length.
+        doc(&format!("MCowBQYDK2VuAyEA{}", &body[16..])),
+        doc(&format!("{} {}", &body[..30], &body[30..])),
+        doc(&flipped_tail),
+        doc(&"A".repeat(65)),
+        doc(&"A".repeat(100_000)),
+    ];
+    for (i, text) in refused.iter().enumerate() {
+        let got = TrustedKey::from_public_key_pem(text).map(|k| *k.public_key());
+        assert_eq!(got, not_pem, "case {i}: {:?}", &text[..text.len().min(200)]);
+    }
+}
+
+#[test]
 fn keys_that_allow_forgery_are_refused_at_load() {
     // The identity point (small order) and a non-canonical encoding of y.
     let mut identity = [0u8; 32];

@@ -42,7 +42,7 @@ try {
   const us = (ns) => (ns / 1000).toFixed(1);
   console.log(`chromium ${context.browser()?.version() ?? ''}`.trim());
   console.log(`verify (text to decision), wasm: ${us(out.verify)} us`);
-  console.log(`@noble/ed25519 verify, same signature: ${us(out.noble)} us -> wasm is ${(out.noble / out.verify).toFixed(1)}x noble's rate`);
+  console.log(`@noble/ed25519 verify, same signature: ${us(out.noble)} us -> wasm is ${out.nobleRatio.toFixed(1)}x noble's rate (median of per-round ratios)`);
   console.log(`renderSvg: ${us(out.svg)} us; decodeFrame 640x480 gray: ${us(out.frame)} us`);
 } finally {
   if (context) await context.close();

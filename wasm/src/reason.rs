@@ -27,8 +27,9 @@ pub struct Reason {
 }
 
 impl Reason {
-    /// The row `code` with the detail `detail`.
-    pub(crate) fn new(code: Code, detail: impl core::fmt::Display) -> Reason {
+    /// The row `code` with the detail `detail`. A trait object, not a type parameter: one
+    /// copy of this function for every kind of detail would cost the module 1 KB each.
+    pub(crate) fn new(code: Code, detail: &dyn core::fmt::Display) -> Reason {
         Reason {
             code: code.as_str().into(),
             number: code.number(),
@@ -61,12 +62,12 @@ impl Reason {
 
 /// The thrown form of a verifier error.
 pub(crate) fn throw(e: qrseal_verifier::Error) -> JsValue {
-    Reason::new(e.code(), e).into_js_error()
+    Reason::new(e.code(), &e).into_js_error()
 }
 
 /// The thrown form of a core error.
 pub(crate) fn throw_core(e: qrseal_core::Error) -> JsValue {
-    Reason::new(Code::from(&e), e).into_js_error()
+    Reason::new(Code::from(&e), &e).into_js_error()
 }
 
 /// The largest integer a JavaScript `number` holds exactly.
@@ -81,7 +82,7 @@ pub(crate) fn seconds(value: f64, what: &str) -> Result<u64, JsValue> {
     } else {
         Err(Reason::new(
             Code::InvalidTime,
-            format_args!(
+            &format_args!(
                 "{what} must be whole seconds between 0 and 2^53 - 1, got {}",
                 kind_of(value)
             ),

@@ -107,7 +107,7 @@ impl Verdict {
             Err(e) => Verdict {
                 valid: false,
                 admitted: false,
-                error: Some(Reason::new(e.code(), e)),
+                error: Some(Reason::new(e.code(), &e)),
                 claims: None,
                 denials: Vec::new(),
                 stale: None,
@@ -122,7 +122,7 @@ impl Verdict {
                     claims: Some(Claims::new(&verified.claims)),
                     denials: decision
                         .denials()
-                        .map(|d| Reason::new(d.code(), d))
+                        .map(|d| Reason::new(d.code(), &d))
                         .collect(),
                     stale: verified.stale.map(|s| {
                         match s.data {
@@ -368,7 +368,7 @@ fn raw_key(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN], JsValue> {
     <[u8; PUBLIC_KEY_LEN]>::try_from(bytes).map_err(|_| {
         Reason::new(
             Code::InvalidKey,
-            format_args!(
+            &format_args!(
                 "a public key is {PUBLIC_KEY_LEN} bytes, got {}",
                 bytes.len()
             ),
