@@ -386,13 +386,10 @@ fn upload_answers_are_classified() {
     assert_eq!(backoff.delay(30, None, 0.99), backoff.max);
 }
 
-/// Child of `a_full_disk_fails_the_append_cleanly`: appends until the file-size limit set by
-/// its parent stops it, printing one line per returned call.
-#[test]
-#[ignore = "run by a_full_disk_fails_the_append_cleanly under a file-size limit"]
-fn child_fill_until_full() {
-    let path = PathBuf::from(std::env::var_os("QRSEAL_JOURNAL_CHILD").unwrap());
-    let (j, _) = Journal::open(&path, opts(10)).unwrap();
+/// The child's part of `a_full_disk_fails_the_append_cleanly`: appends until the file-size
+/// limit set by its parent stops it, printing how many calls returned.
+fn fill_until_full(path: &Path) {
+    let (j, _) = Journal::open(path, opts(10)).unwrap();
     let mut ok = 0u32;
     let err = loop {
         match j.record_scan(scan((ok % 250) as u8, 400)) {
@@ -408,6 +405,10 @@ fn child_fill_until_full() {
 
 #[test]
 fn a_full_disk_fails_the_append_cleanly() {
+    // Run again by itself, as the child, under the file-size limit.
+    if let Some(path) = std::env::var_os("QRSEAL_JOURNAL_CHILD") {
+        return fill_until_full(Path::new(&path));
+    }
     let dir = tempfile::tempdir().unwrap();
     let (path, j) = new_journal(dir.path(), 10);
     drop(j);
@@ -417,7 +418,7 @@ fn a_full_disk_fails_the_append_cleanly() {
     // last append is cut mid-record.
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 2; exec \"$0\" --exact child_fill_until_full --ignored --nocapture --test-threads 1")
+        .arg("trap '' XFSZ; ulimit -f 2; exec \"$0\" --exact a_full_disk_fails_the_append_cleanly --nocapture --test-threads 1")
         .arg(&exe)
         .env("QRSEAL_JOURNAL_CHILD", &path)
         .output()
